@@ -1,0 +1,37 @@
+"""finder: find a UK physiotherapist, osteopath or chiropractor and check their registration."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from finder import config as settings
+from finder import db as database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app. Settings: FINDER_* environment variables, then `config` on top."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+
+    # Apply migrations once at start-up, not on every request.
+    database.open_main(app.config["DATA_DIR"]).close()
+
+    from finder.web import api, errors, pages, requests_db
+
+    requests_db.init_app(app)
+    errors.register_error_handlers(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    return app

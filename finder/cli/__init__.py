@@ -1,0 +1,56 @@
+"""The `finder` command: a thin click layer over the library.
+
+Each feature's commands live in their own module in this package and attach themselves to
+`cli`; library errors become one clear line and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from finder import config as settings
+from finder.errors import FinderError
+
+# Modules whose commands are attached to `cli`, in help order.
+COMMAND_MODULES = ["finder.cli.postcodes", "finder.cli.serve"]
+
+
+class FinderGroup(click.Group):
+    """Turns library errors into `Error: <message>` and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FinderError as error:
+            raise click.ClickException(error.message) from None
+        except ValueError as error:  # bad FINDER_* settings, for one
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=FinderGroup)
+@click.version_option(package_name="finder")
+def cli() -> None:
+    """Find UK physiotherapists, osteopaths and chiropractors and check their registration.
+
+    Settings come from FINDER_* environment variables; see `finder settings`.
+    """
+
+
+def load_config() -> dict:
+    return settings.from_environment()
+
+
+@cli.command(name="settings")
+def show_settings() -> None:
+    """List every FINDER_* setting with its current value and what it does."""
+    config = load_config()
+    for setting in settings.SETTINGS:
+        value = "(set)" if setting.name == "SECRET_KEY" and config[setting.name] else (
+            config[setting.name])
+        click.echo(f"{setting.env}={value}\n    {setting.help}")
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name)

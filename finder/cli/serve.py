@@ -1,0 +1,30 @@
+"""`finder serve`: the web service under waitress, a production WSGI server."""
+
+from __future__ import annotations
+
+import click
+
+from finder.cli import cli, load_config
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default FINDER_HOST, 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default FINDER_PORT, 5000).")
+@click.option("--threads", type=int, help="Worker threads (default FINDER_THREADS, 8).")
+def serve(host: str | None, port: int | None, threads: int | None) -> None:
+    """Serve the web pages and the API with waitress.
+
+        finder serve --port 5000
+    """
+    import waitress
+
+    from finder import create_app
+
+    config = load_config()
+    app = create_app()
+    host = host or config["HOST"]
+    port = port or config["PORT"]
+    click.echo(f"Data folder: {config['DATA_DIR']}")
+    click.echo(f"Serving on http://{host}:{port} (waitress); press Ctrl-C to stop.")
+    waitress.serve(app, host=host, port=port, threads=threads or config["THREADS"],
+                   ident="finder")

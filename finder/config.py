@@ -1,0 +1,72 @@
+"""Settings: one registry that reads FINDER_* environment variables and documents itself.
+
+Every setting lives in SETTINGS so the README table and `finder settings` can never drift from
+the code (tests/test_docs.py checks the README lists each one).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the Flask config key; the environment variable is FINDER_<name>
+    default: object
+    help: str
+
+    @property
+    def env(self) -> str:
+        return f"FINDER_{self.name}"
+
+
+def default_data_dir() -> str:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return os.path.join(base, "finder")
+
+
+SETTINGS = [
+    Setting("DATA_DIR", default_data_dir(), "Folder for the SQLite files (created on first use)."),
+    Setting("SECRET_KEY", "", "Signs session cookies and CSRF tokens. Set it in production; "
+            "when empty a random key is made at start-up (forms then expire on restart)."),
+    Setting("CONTACT", "finder operator <finder@example.invalid>",
+            "Contact address sent in the User-Agent to the registers, so they can reach you."),
+    Setting("HCPC_URL", "https://www.hcpc-uk.org", "Base URL of the HCPC register."),
+    Setting("GOSC_URL", "https://www.osteopathy.org.uk", "Base URL of the GOsC register."),
+    Setting("GCC_URL", "https://www.gcc-uk.org", "Base URL of the GCC register."),
+    Setting("REQUEST_INTERVAL", 2.0, "Minimum seconds between two requests to one register."),
+    Setting("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, "Largest CSV upload accepted, in bytes."),
+    Setting("HOST", "127.0.0.1", "Address `finder serve` listens on."),
+    Setting("PORT", 5000, "Port `finder serve` listens on."),
+    Setting("THREADS", 8, "Worker threads of the production server (waitress)."),
+]
+
+
+def _coerce(value: str, like: object) -> object:
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(value)
+    if isinstance(like, float):
+        return float(value)
+    return value
+
+
+def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
+    """Return every setting, taking FINDER_* environment variables over the defaults."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, object] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or raw == "":
+            config[setting.name] = setting.default
+            continue
+        try:
+            config[setting.name] = _coerce(raw, setting.default)
+        except ValueError:
+            raise ValueError(
+                f"{setting.env}={raw!r} is not valid: expected {type(setting.default).__name__}"
+            ) from None
+    return config

@@ -1,0 +1,55 @@
+"""The main SQLite database: opening it, and applying every feature's migrations.
+
+Each feature module owns a `sqlite_utils.Migrations` set; `migrate()` applies them all in
+order. Schema only ever changes through migrations: the cache holds evidence users rely on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from pathlib import Path
+
+import sqlite_utils
+
+# Modules whose MIGRATIONS set is applied, in this order.
+MIGRATION_MODULES: list[str] = []
+
+
+def data_path(data_dir: str | os.PathLike, name: str) -> Path:
+    folder = Path(data_dir).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
+def main_db_path(data_dir: str | os.PathLike) -> Path:
+    return data_path(data_dir, "finder.db")
+
+
+def postcodes_db_path(data_dir: str | os.PathLike) -> Path:
+    return data_path(data_dir, "postcodes.db")
+
+
+def connect(path: str | os.PathLike) -> sqlite_utils.Database:
+    """Open the database in WAL mode so readers never wait for (or see half of) a write."""
+    db = sqlite_utils.Database(path)
+    db.execute("pragma busy_timeout = 10000")
+    db.execute("pragma foreign_keys = on")
+    if db.execute("pragma journal_mode").fetchone()[0] != "wal":
+        db.enable_wal()
+    return db
+
+
+def migration_sets() -> list:
+    return [importlib.import_module(name).MIGRATIONS for name in MIGRATION_MODULES]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    for migrations in migration_sets():
+        migrations.apply(db)
+
+
+def open_main(data_dir: str | os.PathLike) -> sqlite_utils.Database:
+    db = connect(main_db_path(data_dir))
+    migrate(db)
+    return db

@@ -1,0 +1,52 @@
+"""Every error becomes a response here, in one place: JSON under /api/, a page elsewhere."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from finder.errors import FinderError
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    404: "There is no page at this address.",
+    405: "This address does not accept that kind of request.",
+    413: "That upload is too large.",
+    429: "Too many requests: wait a minute and try again.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str):
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": message}}), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(FinderError)
+    def finder_error(error: FinderError):
+        return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        code = (error.name or "error").lower().replace(" ", "_")
+        message = MESSAGES.get(status) or error.description or error.name
+        if status == 413:
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            message = f"That upload is too large: the limit is {limit // (1024 * 1024)} MB."
+        return error_response(status, code, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(
+            500, "internal_error", "Something went wrong on our side. Please try again later."
+        )

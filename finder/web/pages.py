@@ -1,0 +1,46 @@
+"""HTML pages. Feature pages live in their own blueprints; this one holds the shared ones."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+
+from finder.web.requests_db import get_db, get_postcodes
+
+bp = Blueprint("pages", __name__)
+
+# (endpoint, label) of the links in every page's header.
+NAV_LINKS = [("pages.home", "Find a practitioner"), ("pages.about", "About")]
+
+
+@bp.app_context_processor
+def layout_context() -> dict:
+    return {"nav_links": NAV_LINKS, "sample_data": False}
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html")
+
+
+@bp.get("/about")
+def about():
+    return render_template("about.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """Process up, main database readable, postcode table present."""
+    checks = {}
+    try:
+        get_db().execute("select 1").fetchone()
+        checks["database"] = "ok"
+    except Exception as error:  # noqa: BLE001 - reported, not raised: this is the health page
+        checks["database"] = f"error: {error}"
+    try:
+        checks["postcodes"] = f"ok ({get_postcodes().count()} postcodes)"
+    except Exception as error:  # noqa: BLE001
+        checks["postcodes"] = f"error: {getattr(error, 'message', error)}"
+    healthy = all(value.startswith("ok") for value in checks.values())
+    return jsonify({"status": "ok" if healthy else "error", "checks": checks}), (
+        200 if healthy else 503
+    )
