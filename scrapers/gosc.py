@@ -1,0 +1,300 @@
+"""GOsC register (osteopaths): practice search by location, and a registrant check by number.
+
+Selectors marked [code] come from other people's scrapers; the registrant search results and the
+registrant page are [unknown] and were chosen to be plausible. All of it lives in the constants
+below so a captured real page can correct it in one place.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from urllib.parse import urlencode, urljoin
+
+from bs4 import BeautifulSoup, Tag
+
+from scrapers.errors import LayoutChanged, check_not_refused, require_ok, unrecognised
+from scrapers.records import (
+    INACTIVE,
+    REGISTERED,
+    RESTRICTED,
+    NotFound,
+    Practice,
+    PractitionerLink,
+    Registration,
+    ResultPage,
+    clean,
+    lines_of,
+    mailto_address,
+    map_status,
+    normalise_key,
+    page_hash,
+    parse_date,
+    split_address,
+)
+
+REGISTER = "gosc"
+PROFESSION = "osteopath"
+DEFAULT_BASE_URL = "https://www.osteopathy.org.uk"
+PRACTICES_PATH = "/register-search/practices/"
+REGISTRANTS_PATH = "/register-search/registrants/"
+DEFAULT_RADIUS_MILES = 10
+NO_RESULTS_TEXT = "No results were found; please try broadening your search"
+NUMBER_PATTERN = re.compile(r"^\d{1,6}$")
+# /register-search/practices/{id}-{slug}/ and /register-search/registrants/{id}-{slug}/
+ID_FROM_URL = re.compile(r"/(\d+)-[^/]*/?$")
+
+# Practice search results [code].
+PRACTICE_LIST = {
+    "container": "div#practices",
+    "item": "div.item",
+    "name_link": "h3 > a",
+    "address": "div.practice-address > address",
+    "tel": "div.practice-details > dl dd.tel",
+    "email": "div.practice-details > dl dd.email > a[href^=mailto]",
+    "web": "div.practice-details > dl dd.web > a",
+    "practitioners": "div.practitioners > ul > li > a",
+}
+# Registrant search results [unknown]: assumed to mirror the practice list.
+REGISTRANT_LIST = {"container": "div#registrants", "item": "div.item", "name_link": "h3 > a"}
+# Registrant page [unknown]. Each label key accepts any of its spellings.
+REGISTRANT_PAGE = {
+    "container": "div.registrant-detail",
+    "name": "h1",
+    "fields": "dl.registrant-details",
+    "practices": "div.registrant-practices div.item",
+}
+REGISTRANT_LABELS = {
+    "registration_number": ("Registration number",),
+    "status": ("Registration status", "Status"),
+    "registered_since": ("Date of registration", "Registered since"),
+    "qualifications": ("Qualifications",),
+    "notes": ("Conditions and hearings", "Conditions of practice", "Hearings"),
+}
+REQUIRED_LABELS = ("registration_number", "status")
+
+# Raw status -> outcome [unknown wording]. Suspended osteopaths are left off the published
+# register (Osteopaths Act s9), so they usually show up as not found instead.
+STATUS_OUTCOMES = {
+    "registered": REGISTERED,
+    "registered with conditions": RESTRICTED,
+    "conditions of practice": RESTRICTED,
+    "conditions of practice order": RESTRICTED,
+    "admonished": RESTRICTED,
+    "admonishment": RESTRICTED,
+    "suspended": INACTIVE,
+    "interim suspension order": INACTIVE,
+    "removed": INACTIVE,
+    "non-practising": INACTIVE,
+    "lapsed": INACTIVE,
+}
+MAX_CANDIDATES = 5  # registrant pages to open when a number search lists several people
+
+
+def normalise_number(number: str) -> str:
+    """GOsC numbers are digits only (3-5 in practice); raises ValueError otherwise."""
+    compact = "".join(number.split())
+    if not NUMBER_PATTERN.match(compact):
+        raise ValueError(f"not a GOsC registration number: {number!r}")
+    return compact
+
+
+def practice_search_url(
+    base_url: str, location: str, radius: int = DEFAULT_RADIUS_MILES, page: int = 1
+) -> str:
+    query = {"location": location, "radius": str(radius), "surname": "", "registration": ""}
+    query["p"] = str(page)  # 1-based
+    return f"{base_url.rstrip('/')}{PRACTICES_PATH}?{urlencode(query)}"
+
+
+def registrant_search_url(base_url: str, number: str, page: int = 1) -> str:
+    query = {"location": "", "radius": "", "surname": "", "registration": normalise_number(number)}
+    query["p"] = str(page)
+    return f"{base_url.rstrip('/')}{REGISTRANTS_PATH}?{urlencode(query)}"
+
+
+def fetch_practices(
+    session, base_url: str, location: str, radius: int = DEFAULT_RADIUS_MILES, page: int = 1
+) -> tuple[str, int, str]:
+    return session.fetch(practice_search_url(base_url, location, radius, page))
+
+
+def fetch_registrant_search(session, base_url: str, number: str) -> tuple[str, int, str]:
+    return session.fetch(registrant_search_url(base_url, number))
+
+
+def fetch_registrant(session, url: str) -> tuple[str, int, str]:
+    """A registrant page by the URL a search result linked to."""
+    return session.fetch(url)
+
+
+def parse_practices(text: str, url: str) -> ResultPage:
+    """Pure: one page of practice search results; items are Practice records.
+
+    An empty page with the no-results message is `at_end`; the register gives no page count,
+    so callers keep asking until they get one.
+    """
+    items = _result_items(text, url, PRACTICE_LIST, "practice list")
+    practices = tuple(_practice(item, url) for item in items)
+    return ResultPage(REGISTER, url, page_hash(text), practices, at_end=not practices)
+
+
+def parse_registrant_search(text: str, url: str) -> ResultPage:
+    """Pure: registrant search results; items are PractitionerLink records."""
+    items = _result_items(text, url, REGISTRANT_LIST, "registrant list")
+    links = tuple(_link(_required(item, REGISTRANT_LIST["name_link"], url), url) for item in items)
+    return ResultPage(REGISTER, url, page_hash(text), links, at_end=not links)
+
+
+def parse_registrant(text: str, url: str) -> Registration:
+    """Pure: the registrant on a registrant page."""
+    check_not_refused(text, url)
+    soup = BeautifulSoup(text, "html.parser")
+    container = soup.select_one(REGISTRANT_PAGE["container"])
+    if container is None:
+        raise unrecognised(text, url, f"no {REGISTRANT_PAGE['container']}")
+    name = clean(_required(container, REGISTRANT_PAGE["name"], url).get_text(" "))
+    fields = _fields(container.select_one(REGISTRANT_PAGE["fields"]))
+    missing = [key for key in REQUIRED_LABELS if not fields.get(key)]
+    if missing or not name:
+        raise LayoutChanged(f"registrant page lacks {', '.join(missing) or 'a name'}", url)
+    number = "".join(fields["registration_number"].split())
+    if not NUMBER_PATTERN.match(number):
+        raise LayoutChanged(f"registration number not understood: {number!r}", url)
+    status_raw = fields["status"]
+    outcome, reason = map_status(status_raw, STATUS_OUTCOMES)
+    since_text = fields.get("registered_since")
+    registered_since = parse_date(since_text) if since_text else None
+    if since_text and registered_since is None:
+        raise LayoutChanged(f"date of registration not understood: {since_text!r}", url)
+    return Registration(
+        register=REGISTER,
+        registration_number=number,
+        name=name,
+        profession=PROFESSION,
+        status_raw=status_raw,
+        outcome=outcome,
+        outcome_reason=reason,
+        source_url=url,
+        page_sha256=page_hash(text),
+        registered_since=registered_since,
+        qualifications=tuple(fields.get("qualifications_lines", ())),
+        notes=fields.get("notes") or None,
+        practices=tuple(
+            _practice(item, url) for item in container.select(REGISTRANT_PAGE["practices"])
+        ),
+    )
+
+
+def iter_practice_pages(
+    session, base_url: str, location: str, radius: int = DEFAULT_RADIUS_MILES, max_pages: int = 200
+) -> Iterator[ResultPage]:
+    """Every results page for one search, until the empty page (or max_pages)."""
+    previous: tuple = ()
+    for page in range(1, max_pages + 1):
+        url, status, text = fetch_practices(session, base_url, location, radius, page)
+        require_ok(url, status)
+        result = parse_practices(text, url)
+        if result.at_end:
+            return
+        if result.items == previous:
+            raise LayoutChanged("page parameter ignored: same results twice", url)
+        previous = result.items
+        yield result
+
+
+def lookup(session, base_url: str, number: str) -> Registration | NotFound:
+    """Check one osteopath by registration number: search, then open the matching page."""
+    number = normalise_number(number)
+    url, status, text = fetch_registrant_search(session, base_url, number)
+    require_ok(url, status)
+    found = parse_registrant_search(text, url)
+    if not found.items:
+        return NotFound(REGISTER, number, url, found.page_sha256)
+    for link in found.items[:MAX_CANDIDATES]:
+        page_url, page_status, page_text = fetch_registrant(session, link.url)
+        require_ok(page_url, page_status)
+        registration = parse_registrant(page_text, page_url)
+        if registration.registration_number.lstrip("0") == number.lstrip("0"):
+            return registration
+    # A number search listing only other people means the filter was ignored: never "not found".
+    raise LayoutChanged("registration number search listed other registrants", url)
+
+
+def _result_items(text: str, url: str, selectors: dict[str, str], what: str) -> list[Tag]:
+    check_not_refused(text, url)
+    soup = BeautifulSoup(text, "html.parser")
+    no_results = normalise_key(NO_RESULTS_TEXT) in normalise_key(soup.get_text(" "))
+    container = soup.select_one(selectors["container"])
+    items = container.select(selectors["item"]) if container is not None else []
+    if not items and not no_results:
+        raise unrecognised(text, url, f"no {what} and no no-results message")
+    return items
+
+
+def _required(tag: Tag, selector: str, url: str) -> Tag:
+    found = tag.select_one(selector)
+    if found is None:
+        raise LayoutChanged(f"missing {selector}", url)
+    return found
+
+
+def _link(anchor: Tag, url: str) -> PractitionerLink:
+    href = anchor.get("href")
+    absolute = urljoin(url, href) if href else None
+    match = ID_FROM_URL.search(href or "")
+    register_id = match.group(1) if match else None
+    return PractitionerLink(clean(anchor.get_text(" ")), register_id, absolute)
+
+
+def _practice(item: Tag, url: str) -> Practice:
+    link = _link(_required(item, PRACTICE_LIST["name_link"], url), url)
+    if not link.name:
+        raise LayoutChanged("practice without a name", url)
+    address, postcode = split_address(lines_of(item.select_one(PRACTICE_LIST["address"])))
+    tel = item.select_one(PRACTICE_LIST["tel"])
+    email = item.select_one(PRACTICE_LIST["email"])
+    web = item.select_one(PRACTICE_LIST["web"])
+    return Practice(
+        name=link.name,
+        address_lines=address,
+        postcode=postcode,
+        phone=_text(tel),
+        email=mailto_address(email),
+        website=(web.get("href") or clean(web.get_text())) if web is not None else None,
+        register_id=link.register_id,
+        register_url=link.url,
+        practitioners=tuple(
+            _link(a, url) for a in item.select(PRACTICE_LIST["practitioners"]) if clean(a.text)
+        ),
+    )
+
+
+def _text(tag: Tag | None) -> str | None:
+    return (clean(tag.get_text(" ")) or None) if tag is not None else None
+
+
+def _fields(dl: Tag | None) -> dict[str, str]:
+    """Registrant fields by our key; qualifications also kept line by line."""
+    if dl is None:
+        return {}
+    keys = {
+        normalise_key(label): key for key, labels in REGISTRANT_LABELS.items() for label in labels
+    }
+    fields: dict = {}
+    for dt in dl.find_all("dt"):
+        key = keys.get(normalise_key(dt.get_text(" ")).rstrip(":").strip())
+        dd = dt.find_next_sibling("dd")
+        if key is None or dd is None or key in fields:
+            continue
+        fields[key] = clean(dd.get_text(" "))
+        if key == "qualifications":
+            fields["qualifications_lines"] = lines_of(dd)
+    return fields
+
+
+if __name__ == "__main__":
+    from scrapers import main
+
+    sys.exit(main([REGISTER, *sys.argv[1:]]))

@@ -1,0 +1,218 @@
+"""The polite HTTP session every register client goes through.
+
+One place decides how we behave towards the registers: an honest User-Agent with a contact
+address, connect/read timeouts, a minimum interval between requests to the same host, bounded
+retries with back-off on 429/5xx (honouring Retry-After), a cool-down after a 403, and
+robots.txt. Clock and sleep are injectable so tests never wait for real.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+import requests
+
+from scrapers.errors import RegisterUnavailable, RobotsDisallowed, check_not_refused
+
+log = logging.getLogger(__name__)
+
+USER_AGENT_TOKEN = "finder"  # the product token robots.txt rules are matched against
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def user_agent(contact: str, version: str = "0.1") -> str:
+    """An honest User-Agent: who we are and how to reach us."""
+    return f"{USER_AGENT_TOKEN}/{version} (UK practitioner register checker; contact: {contact})"
+
+
+class PoliteSession:
+    """A requests.Session wrapper that is polite to the registers and raises our exceptions.
+
+    `get()` returns the Response for any status except 403/429/5xx, which raise
+    RegisterUnavailable (after retries where retrying makes sense). `fetch()` returns
+    `(final_url, status_code, text)`, the shape the register modules' fetch_* functions return.
+    """
+
+    def __init__(
+        self,
+        contact: str,
+        *,
+        version: str = "0.1",
+        timeout: tuple[float, float] = (5.0, 20.0),
+        min_interval: float = 2.0,
+        max_retries: int = 3,
+        backoff: float = 2.0,
+        max_wait: float = 60.0,
+        block_cooldown: float = 900.0,
+        respect_robots: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.user_agent = user_agent(contact, version)
+        self.timeout = timeout
+        self.min_interval = min_interval
+        self.max_retries = max_retries
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.block_cooldown = block_cooldown
+        self.respect_robots = respect_robots
+        self._clock = clock
+        self._sleep = sleep
+        self._now = now  # wall clock, only for Retry-After given as an HTTP date
+        self._session = session or requests.Session()
+        self._session.headers["User-Agent"] = self.user_agent
+        self._last_request: dict[str, float] = {}
+        self._blocked_until: dict[str, float] = {}
+        self._robots: dict[str, RobotFileParser | None] = {}
+
+    def __enter__(self) -> PoliteSession:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def fetch(self, url: str, params: Mapping[str, str] | None = None) -> tuple[str, int, str]:
+        response = self.get(url, params=params)
+        return response.url, response.status_code, decode(response)
+
+    def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
+        host = _host(url)
+        blocked_until = self._blocked_until.get(host)
+        if blocked_until is not None and self._clock() < blocked_until:
+            reason = "backing off after a 403 from this host"
+            raise RegisterUnavailable(reason, url, status_code=403)
+        if self.respect_robots and not self._allowed(url):
+            raise RobotsDisallowed(url)
+
+        attempt = 0
+        while True:
+            try:
+                response = self._request(url, params)
+            except requests.Timeout as exc:
+                reason, error = "timeout", exc
+            except requests.RequestException as exc:  # connection refused, reset, bad chunking
+                reason, error = "connection error", exc
+            else:
+                if response.status_code == 403:
+                    self._blocked_until[host] = self._clock() + self.block_cooldown
+                    refusal = _refusal_reason(response)
+                    response.close()
+                    raise RegisterUnavailable(refusal, url, status_code=403)
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                reason = f"HTTP {response.status_code}"
+                error = None
+                wait = self._retry_after(response)
+                response.close()
+                if wait is not None and wait > self.max_wait:
+                    # Asked to wait longer than we are willing to: give up politely now.
+                    raise RegisterUnavailable(
+                        f"{reason}, asked to retry after {wait:.0f} s",
+                        url,
+                        status_code=response.status_code,
+                        retry_after=wait,
+                    )
+                if attempt < self.max_retries:
+                    self._wait_before_retry(url, reason, attempt, wait)
+                    attempt += 1
+                    continue
+                raise RegisterUnavailable(
+                    f"{reason} after {attempt + 1} attempts", url, status_code=response.status_code
+                )
+            if attempt < self.max_retries:
+                self._wait_before_retry(url, reason, attempt, None)
+                attempt += 1
+                continue
+            raise RegisterUnavailable(f"{reason} after {attempt + 1} attempts", url) from error
+
+    def _request(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
+        self._space_out(_host(url))
+        log.debug("GET %s %s", url, dict(params or {}))
+        return self._session.get(url, params=params, timeout=self.timeout)
+
+    def _space_out(self, host: str) -> None:
+        """Keep at least min_interval between the starts of two requests to one host."""
+        last = self._last_request.get(host)
+        if last is not None:
+            remaining = last + self.min_interval - self._clock()
+            if remaining > 0:
+                self._sleep(remaining)
+        self._last_request[host] = self._clock()
+
+    def _wait_before_retry(self, url: str, reason: str, attempt: int, wait: float | None) -> None:
+        if wait is None:
+            wait = min(self.backoff * (2**attempt), self.max_wait)
+        log.warning("%s from %s; retrying in %.1f s (attempt %d)", reason, url, wait, attempt + 2)
+        self._sleep(wait)
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - self._now())
+
+    def _allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        host = _host(url)
+        if host not in self._robots:
+            self._robots[host] = self._load_robots(f"{parts.scheme}://{parts.netloc}/robots.txt")
+        parser = self._robots[host]
+        return parser is None or parser.can_fetch(USER_AGENT_TOKEN, url)
+
+    def _load_robots(self, robots_url: str) -> RobotFileParser | None:
+        """The host's robots rules; None (allow all) when there are none or they can't be read."""
+        try:
+            response = self._request(robots_url, None)
+        except requests.RequestException as exc:
+            log.warning("could not fetch %s (%s); treating as allowed", robots_url, exc)
+            return None
+        with response:
+            if response.status_code >= 400:
+                if response.status_code >= 500:
+                    log.warning(
+                        "%s answered HTTP %d; treating as allowed", robots_url, response.status_code
+                    )
+                return None  # 4xx: the host publishes no rules
+            parser = RobotFileParser(robots_url)
+            parser.parse(decode(response).splitlines())
+            return parser
+
+
+def decode(response: requests.Response) -> str:
+    """Response text; UTF-8 when the server names no charset (requests would assume Latin-1)."""
+    if "charset" in response.headers.get("Content-Type", "").lower():
+        return response.text
+    try:
+        return response.content.decode("utf-8")
+    except UnicodeDecodeError:
+        return response.content.decode("cp1252", errors="replace")
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
+
+
+def _refusal_reason(response: requests.Response) -> str:
+    try:
+        check_not_refused(decode(response), response.url)
+    except RegisterUnavailable as exc:
+        if exc.reason == "403 challenge page":
+            return exc.reason
+    return "HTTP 403 forbidden"
