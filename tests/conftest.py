@@ -61,3 +61,6 @@ def main_db(data_dir):
     database = db.open_main(data_dir)
     yield database
     database.close()
+
+
+from browser import browser, live_server  # noqa: E402, F401  (fixtures for the browser tests)
