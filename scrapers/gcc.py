@@ -51,6 +51,7 @@ CARD = {
     "practice_name": "h6",
     "practice_address": "p",
     "practice_phone": "a[href^=tel]",
+    "practice_email": "a[href^=mailto]",
 }
 NUMBER_LABEL = "Registration Number:"
 STATUS_LABEL = "Registration Status:"
@@ -206,13 +207,19 @@ def _practice(pane: Tag, url: str) -> Practice:
     phone = clean(phone_link.get_text(" ")) if phone_link is not None else None
     if phone and normalise_key(phone) == normalise_key(NO_PHONE_TEXT):
         phone = None
-    # The address is the first paragraph that is not the phone line.
+    # The address is the first paragraph that is not a phone or email line.
+    contact = f"{CARD['practice_phone']}, {CARD['practice_email']}"
     address_tag = next(
-        (p for p in pane.select(CARD["practice_address"]) if not p.select(CARD["practice_phone"])),
-        None,
+        (p for p in pane.select(CARD["practice_address"]) if not p.select(contact)), None
     )
     address, postcode = split_address(lines_of(address_tag))
-    return Practice(name=name, address_lines=address, postcode=postcode, phone=phone or None)
+    return Practice(
+        name=name,
+        address_lines=address,
+        postcode=postcode,
+        phone=phone or None,
+        email=mailto_address(pane.select_one(CARD["practice_email"])),
+    )
 
 
 if __name__ == "__main__":
