@@ -29,10 +29,17 @@ def default_data_dir() -> str:
 
 SETTINGS = [
     Setting("DATA_DIR", default_data_dir(), "Folder for the SQLite files (created on first use)."),
-    Setting("SECRET_KEY", "", "Signs session cookies and CSRF tokens. Set it in production; "
-            "when empty a random key is made at start-up (forms then expire on restart)."),
-    Setting("CONTACT", "finder operator <finder@example.invalid>",
-            "Contact address sent in the User-Agent to the registers, so they can reach you."),
+    Setting(
+        "SECRET_KEY",
+        "",
+        "Signs session cookies and CSRF tokens. Set it in production; "
+        "when empty a random key is made at start-up (forms then expire on restart).",
+    ),
+    Setting(
+        "CONTACT",
+        "finder operator <finder@example.invalid>",
+        "Contact address sent in the User-Agent to the registers, so they can reach you.",
+    ),
     Setting("HCPC_URL", "https://www.hcpc-uk.org", "Base URL of the HCPC register."),
     Setting("GOSC_URL", "https://www.osteopathy.org.uk", "Base URL of the GOsC register."),
     Setting("GCC_URL", "https://www.gcc-uk.org", "Base URL of the GCC register."),

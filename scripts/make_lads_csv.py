@@ -9,10 +9,9 @@ since 2021) come from CURATED below, each from the ONS register of geographic co
 """
 
 import csv
+import importlib.util
 import json
 import sys
-
-import importlib.util
 from pathlib import Path
 
 from finder.areas import nation_of

@@ -11,8 +11,30 @@ from finder import create_app, db, postcodes
 # Postcode areas the test table holds: a spread over all four nations plus the places the
 # service does not cover. Building only these takes seconds instead of half a minute.
 TEST_AREAS = {
-    "AB", "B", "BD", "BR", "BT", "CF", "DE", "EH", "G", "GY", "IM", "IV", "JE", "KT", "KW",
-    "LL", "LS", "M", "NE", "S", "SA", "SE", "SW", "ZE",
+    "AB",
+    "B",
+    "BD",
+    "BR",
+    "BT",
+    "CF",
+    "DE",
+    "EH",
+    "G",
+    "GY",
+    "IM",
+    "IV",
+    "JE",
+    "KT",
+    "KW",
+    "LL",
+    "LS",
+    "M",
+    "NE",
+    "S",
+    "SA",
+    "SE",
+    "SW",
+    "ZE",
 }
 
 

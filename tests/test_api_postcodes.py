@@ -7,7 +7,11 @@ def test_api_answers_a_postcode_with_the_contract_fields(client):
     body = response.get_json()
     assert set(body) == {"postcode", "precision", "latitude", "longitude", "lad", "nation"}
     assert (body["postcode"], body["precision"], body["lad"], body["nation"]) == (
-        "CF24 3AA", "postcode", {"code": "W06000015", "name": "Cardiff"}, "wales")
+        "CF24 3AA",
+        "postcode",
+        {"code": "W06000015", "name": "Cardiff"},
+        "wales",
+    )
 
 
 def test_api_answers_an_outward_code_as_approximate(client):
@@ -17,8 +21,18 @@ def test_api_answers_an_outward_code_as_approximate(client):
 
 @pytest.mark.parametrize(
     "bad",
-    ["LS6%202A", "x" * 1000, "%F0%9F%99%82", "LS6'%20OR%201=1--", "..%2F..%2Fetc%2Fpasswd",
-     "../../etc/passwd", "%00", "%20", "LS6-2AB", "<script>alert(1)</script>"],
+    [
+        "LS6%202A",
+        "x" * 1000,
+        "%F0%9F%99%82",
+        "LS6'%20OR%201=1--",
+        "..%2F..%2Fetc%2Fpasswd",
+        "../../etc/passwd",
+        "%00",
+        "%20",
+        "LS6-2AB",
+        "<script>alert(1)</script>",
+    ],
 )
 def test_api_gives_400_with_a_json_message_for_bad_postcodes(client, bad):
     response = client.get(f"/api/v1/postcodes/{bad}")

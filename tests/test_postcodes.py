@@ -53,14 +53,25 @@ def test_parse_tells_full_postcodes_from_outward_codes():
             "'LS6 ABC' is not a full postcode: the last part needs a digit and two letters, "
             "like the 2AB in LS6 2AB.",
         ),
-        ("12345", "'12345' is not a UK postcode: it should look like LS6 2AB, or just the "
-         "first part, LS6."),
-        ("LEEDS", "'LEEDS' is not a UK postcode: it should look like LS6 2AB, or just the "
-         "first part, LS6."),
-        ("LS6-2AB", "'LS6-2AB' is not a postcode: a postcode has only letters, numbers and "
-         "spaces."),
-        ("x" * 1000, "That is too long to be a postcode: it should look like LS6 2AB, or just "
-         "the first part, LS6."),
+        (
+            "12345",
+            "'12345' is not a UK postcode: it should look like LS6 2AB, or just the "
+            "first part, LS6.",
+        ),
+        (
+            "LEEDS",
+            "'LEEDS' is not a UK postcode: it should look like LS6 2AB, or just the "
+            "first part, LS6.",
+        ),
+        (
+            "LS6-2AB",
+            "'LS6-2AB' is not a postcode: a postcode has only letters, numbers and spaces.",
+        ),
+        (
+            "x" * 1000,
+            "That is too long to be a postcode: it should look like LS6 2AB, or just "
+            "the first part, LS6.",
+        ),
     ],
 )
 def test_parse_explains_what_is_wrong(typed, message):
@@ -71,8 +82,15 @@ def test_parse_explains_what_is_wrong(typed, message):
 
 
 @pytest.mark.parametrize(
-    "typed", ["LS6 2AB'; drop table postcodes;--", "../../etc/passwd", "ＬＳ６ ２ＡＢ", "LS6 2ÄB",
-              "LS6\x002AB", "🙂"],
+    "typed",
+    [
+        "LS6 2AB'; drop table postcodes;--",
+        "../../etc/passwd",
+        "ＬＳ６ ２ＡＢ",
+        "LS6 2ÄB",
+        "LS6\x002AB",
+        "🙂",
+    ],
 )
 def test_parse_rejects_hostile_input(typed):
     with pytest.raises(InvalidInput):
@@ -101,7 +119,11 @@ def test_lookup_agrees_with_published_coordinates(postcode_table, postcode, lat,
     location = postcode_table.lookup(postcode)
     assert great_circle((location.latitude, location.longitude), (lat, lon)).meters < 50
     assert (location.postcode, location.precision, location.lad_code, location.nation) == (
-        postcode, "postcode", lad, nation)
+        postcode,
+        "postcode",
+        lad,
+        nation,
+    )
 
 
 def test_northern_ireland_postcodes_use_the_irish_grid(postcode_table):
@@ -146,8 +168,12 @@ def test_unknown_outward_code_is_not_found(postcode_table):
 
 @pytest.mark.parametrize(
     ("postcode", "place"),
-    [("JE2 3AB", "Jersey"), ("GY1 1AA", "Guernsey"), ("IM1 1AA", "the Isle of Man"),
-     ("JE2", "Jersey")],
+    [
+        ("JE2 3AB", "Jersey"),
+        ("GY1 1AA", "Guernsey"),
+        ("IM1 1AA", "the Isle of Man"),
+        ("JE2", "Jersey"),
+    ],
 )
 def test_channel_islands_and_isle_of_man_are_not_covered(postcode_table, postcode, place):
     with pytest.raises(NotCovered) as caught:
@@ -165,8 +191,13 @@ def test_every_local_authority_in_the_data_has_a_name_and_nation(postcode_table)
     for code, name, nation in lads:
         assert name and name != code
         nations[nation] = nations.get(nation, 0) + 1
-    assert nations == {"england": 296, "scotland": 32, "wales": 22, "northern_ireland": 11,
-                       "outside": 2}
+    assert nations == {
+        "england": 296,
+        "scotland": 32,
+        "wales": 22,
+        "northern_ireland": 11,
+        "outside": 2,
+    }
 
 
 def test_interrupted_build_leaves_the_old_table_in_use(tmp_path, postcode_db_path, monkeypatch):

@@ -31,8 +31,9 @@ def build(if_missing: bool, areas: str | None) -> None:
         click.echo(f"Postcode table already built: {path}")
         return
     files = postcodes.source_files()
-    with click.progressbar(length=len(files), label="Building postcode table",
-                           show_eta=True, show_pos=True) as bar:
+    with click.progressbar(
+        length=len(files), label="Building postcode table", show_eta=True, show_pos=True
+    ) as bar:
         result = postcodes.build(
             path,
             areas_only=areas.split(",") if areas else None,
@@ -50,7 +51,7 @@ def build(if_missing: bool, areas: str | None) -> None:
 def postcode(postcode: str, as_json: bool) -> None:
     """Look up a postcode (LS6 2AB) or an outward code (LS6).
 
-        finder postcode "LS6 2AB"
+    finder postcode "LS6 2AB"
     """
     table = postcodes.PostcodeTable(db.postcodes_db_path(load_config()["DATA_DIR"]))
     try:

@@ -14,7 +14,7 @@ from finder.cli import cli, load_config
 def serve(host: str | None, port: int | None, threads: int | None) -> None:
     """Serve the web pages and the API with waitress.
 
-        finder serve --port 5000
+    finder serve --port 5000
     """
     import waitress
 
@@ -26,5 +26,4 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     port = port or config["PORT"]
     click.echo(f"Data folder: {config['DATA_DIR']}")
     click.echo(f"Serving on http://{host}:{port} (waitress); press Ctrl-C to stop.")
-    waitress.serve(app, host=host, port=port, threads=threads or config["THREADS"],
-                   ident="finder")
+    waitress.serve(app, host=host, port=port, threads=threads or config["THREADS"], ident="finder")

@@ -1,0 +1,64 @@
+import json
+
+from finder.cli import cli
+
+
+def test_postcode_command_prints_the_place(runner):
+    result = runner.invoke(cli, ["postcode", "cf24 3aa"])
+    assert result.exit_code == 0
+    assert result.output.splitlines() == [
+        "Postcode: CF24 3AA",
+        "Latitude, longitude: 51.484591, -3.169657",
+        "Local authority: Cardiff (W06000015)",
+        "Nation: Wales",
+    ]
+
+
+def test_postcode_command_prints_the_api_json(runner):
+    result = runner.invoke(cli, ["postcode", "BT1 1AA", "--json"])
+    body = json.loads(result.output)
+    assert (body["postcode"], body["nation"], body["lad"]["name"]) == (
+        "BT1 1AA",
+        "northern_ireland",
+        "Belfast",
+    )
+
+
+def test_postcode_command_gives_one_line_and_exit_1_for_a_bad_postcode(runner):
+    result = runner.invoke(cli, ["postcode", "LS6 2A"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: 'LS6 2A' is not a full postcode: the last part needs a digit and two letters, "
+        "like the 2AB in LS6 2AB.\n"
+    )
+
+
+def test_postcode_command_says_how_to_build_a_missing_table(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("FINDER_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["postcode", "LS6"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: The postcode table has not been built yet: run `finder postcodes build`.\n"
+    )
+
+
+def test_build_command_builds_only_the_areas_asked(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    monkeypatch.setenv("FINDER_DATA_DIR", str(tmp_path))
+    result = CliRunner().invoke(cli, ["postcodes", "build", "--areas", "ZE"])
+    assert result.exit_code == 0, result.output
+    assert "outward codes" in result.output.splitlines()[-1]
+    again = CliRunner().invoke(cli, ["postcodes", "build", "--if-missing"])
+    assert again.output.startswith("Postcode table already built")
+    lookup = CliRunner().invoke(cli, ["postcode", "ZE1", "--json"])
+    assert json.loads(lookup.output)["nation"] == "scotland"
+
+
+def test_a_bad_setting_is_one_line_not_a_traceback(runner, monkeypatch):
+    monkeypatch.setenv("FINDER_PORT", "eighty")
+    result = runner.invoke(cli, ["settings"])
+    assert result.exit_code == 1
+    assert result.output == "Error: FINDER_PORT='eighty' is not valid: expected int\n"

@@ -1,0 +1,42 @@
+"""The README is the manual: it must list every command and every setting."""
+
+from pathlib import Path
+
+import click
+import pytest
+
+from finder import config
+from finder.cli import cli
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def all_commands(group: click.Group, prefix: str = "finder") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        path = f"{prefix} {name}"
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, path))
+    return found
+
+
+COMMANDS = all_commands(cli)
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[p for p, _ in COMMANDS])
+def test_every_command_has_help_and_is_in_the_readme(runner, path, command):
+    result = runner.invoke(cli, [*path.split()[1:], "--help"])
+    assert result.exit_code == 0, result.output
+    assert command.help, f"{path} has no help text"
+    assert f"`{path}" in README, f"README.md does not mention `{path}`"
+
+
+@pytest.mark.parametrize("setting", config.SETTINGS, ids=[s.env for s in config.SETTINGS])
+def test_every_setting_is_in_the_readme(setting):
+    assert f"`{setting.env}`" in README
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
+    assert "make test" in ci and "make test" in README
