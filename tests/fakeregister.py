@@ -242,7 +242,10 @@ class FakeRegister:
             server = make_server(
                 "127.0.0.1", 0, self._app(register), threaded=True, request_handler=_QuietHandler
             )
-            thread = threading.Thread(target=server.serve_forever, name=f"fake-{register}")
+            # A short poll interval keeps shutdown (and so each test's teardown) quick.
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"fake-{register}"
+            )
             thread.daemon = True
             thread.start()
             self._servers[register] = (server, thread)

@@ -1,0 +1,228 @@
+"""GCC chiro_results parser: result cards found by registration number or by postcode."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from scrapers import OUTCOMES, REGISTERED, UNKNOWN, gcc, parse_file
+from scrapers.errors import LayoutChanged, RegisterUnavailable
+from scrapers.records import Practice, Registration
+
+FILES = Path(__file__).parent / "files"
+URL = "https://www.gcc-uk.org/search/chiro_results?chiro_registration_number=04567"
+
+
+def read(name: str) -> str:
+    return (FILES / name).read_text(encoding="utf-8")
+
+
+def card_page(status: str = "Practising", number: str = "01234") -> str:
+    return f"""<html><body><div class="card chiro_card"><h3 class="card-title">Test Person</h3>
+        <p><span class="text-light-blue">Registration Number:</span><span>{number}</span></p>
+        <p><span class="text-light-blue">Registration Status:</span><span>{status}</span></p>
+        </div></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def robin() -> Registration:
+    page = gcc.parse_results(read("gcc_number_result.html"), URL)
+    assert len(page.items) == 1
+    return page.items[0]
+
+
+def test_card_gives_the_registration_number_with_its_leading_zero(robin):
+    assert robin.registration_number == "04567"
+
+
+def test_card_gives_the_name(robin):
+    assert robin.name == "Robin Ashdown-Carey"
+
+
+def test_card_gives_register_and_profession(robin):
+    assert (robin.register, robin.profession) == ("gcc", "chiropractor")
+
+
+def test_card_gives_raw_status_and_outcome(robin):
+    assert (robin.status_raw, robin.outcome, robin.outcome_reason) == (
+        "Practising",
+        REGISTERED,
+        None,
+    )
+
+
+def test_card_email_is_the_first_mailto_link(robin):
+    assert robin.email == "robin@spinewise.example"
+
+
+def test_card_records_the_source_url(robin):
+    assert robin.source_url == URL
+
+
+def test_card_lists_every_practice_tab(robin):
+    assert robin.practices == (
+        Practice(
+            name="SpineWise Clinic",
+            address_lines=("2 Chapel Yard", "Brockhurst"),
+            postcode="ZY1 3HG",
+            phone="01632 960555",
+            email="clinic@spinewise.example",
+        ),
+        Practice(
+            name="Riverside Rooms",
+            address_lines=("Riverside Rooms", "40 Wharf Street", "Aldwick Ferry"),
+            postcode="ZY2 7PP",
+        ),
+    )
+
+
+def test_no_phone_number_listed_is_no_phone(robin):
+    assert robin.practices[1].phone is None
+
+
+def test_a_single_card_page_is_the_last_page():
+    assert gcc.parse_results(read("gcc_number_result.html"), URL).at_end is True
+
+
+@pytest.fixture(scope="module")
+def first_page():
+    return gcc.parse_results(read("gcc_postcode_p0.html"), URL)
+
+
+def test_a_full_page_of_ten_cards_is_not_the_end(first_page):
+    assert (len(first_page.items), first_page.at_end) == (10, False)
+
+
+def test_cards_come_in_page_order(first_page):
+    assert [r.registration_number for r in first_page.items] == [
+        f"010{i:02d}" for i in range(1, 11)
+    ]
+
+
+def test_card_without_email_has_none(first_page):
+    assert first_page.items[1].email is None
+
+
+def test_card_with_two_practices_keeps_both(first_page):
+    assert [p.name for p in first_page.items[2].practices] == [
+        "Clinic number 3",
+        "Satellite Clinic 3",
+    ]
+
+
+def test_statuses_on_a_page_map_to_their_outcomes(first_page):
+    assert [r.outcome for r in first_page.items[3:6]] == ["inactive", "registered", "restricted"]
+
+
+def test_last_page_has_fewer_than_ten_cards_and_is_the_end():
+    page = gcc.parse_results(read("gcc_postcode_p10.html"), URL)
+    assert ([r.registration_number for r in page.items], page.at_end) == (
+        ["02020", "00321", "03333"],
+        True,
+    )
+
+
+def test_suspended_and_admonishment_are_inactive_and_restricted():
+    page = gcc.parse_results(read("gcc_postcode_p10.html"), URL)
+    assert [r.outcome for r in page.items[:2]] == ["inactive", "restricted"]
+
+
+def test_unrecognised_status_is_unknown_never_registered():
+    mo = gcc.parse_results(read("gcc_postcode_p10.html"), URL).items[2]
+    assert (mo.status_raw, mo.outcome, mo.outcome_reason) == (
+        "Practising (provisional)",
+        UNKNOWN,
+        "status not recognised",
+    )
+
+
+def test_trailing_postcode_on_the_last_address_line_is_split_off():
+    lou = gcc.parse_results(read("gcc_postcode_p10.html"), URL).items[1]
+    assert lou.practices[0].address_lines[-1] == "Oxley Common"
+
+
+def test_card_without_practices_has_none():
+    kai = gcc.parse_results(read("gcc_postcode_p10.html"), URL).items[0]
+    assert kai.practices == ()
+
+
+def test_no_results_page_is_an_empty_last_page():
+    page = gcc.parse_results(read("gcc_no_results.html"), URL)
+    assert (page.items, page.at_end) == ((), True)
+
+
+@pytest.mark.parametrize(
+    "name", ["gcc_number_result.html", "gcc_postcode_p0.html", "gcc_postcode_p10.html"]
+)
+def test_invariants_hold_on_every_card(name):
+    page = gcc.parse_results(read(name), URL)
+    digest = hashlib.sha256(read(name).encode()).hexdigest()
+    for record in page.items:
+        assert record.page_sha256 == digest
+        assert len(record.registration_number) == 5 and record.registration_number.isdigit()
+        assert record.outcome in OUTCOMES
+        assert (record.outcome == REGISTERED) == (record.status_raw.casefold() == "practising")
+        assert all(p.name and p.postcode for p in record.practices)
+
+
+@pytest.mark.parametrize(("raw", "outcome"), sorted(gcc.STATUS_OUTCOMES.items()))
+def test_every_status_in_the_table_maps_to_its_outcome(raw, outcome):
+    assert gcc.parse_results(card_page(status=raw.upper()), URL).items[0].outcome == outcome
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("gcc_outage.html", "outage page ('down for maintenance')"),
+        ("gcc_challenge.html", "403 challenge page"),
+        ("gcc_truncated.html", "truncated page"),
+    ],
+)
+def test_outage_challenge_and_truncated_pages_are_register_unavailable(name, reason):
+    with pytest.raises(RegisterUnavailable) as caught:
+        gcc.parse_results(read(name), URL)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize("name", ["gcc_redesigned.html", "gcc_card_without_number.html"])
+def test_redesigned_page_or_card_is_layout_changed(name):
+    with pytest.raises(LayoutChanged):
+        gcc.parse_results(read(name), URL)
+
+
+def test_a_number_without_its_leading_zero_on_the_card_is_layout_changed():
+    with pytest.raises(LayoutChanged, match="registration number"):
+        gcc.parse_results(card_page(number="4567"), URL)
+
+
+def test_a_short_number_gets_its_leading_zeros_back():
+    assert gcc.normalise_number("4567") == "04567"
+
+
+@pytest.mark.parametrize("bad", ["", "123456", "G4567", "04-567"])
+def test_something_that_is_not_a_number_is_refused(bad):
+    with pytest.raises(ValueError):
+        gcc.normalise_number(bad)
+
+
+def test_number_search_url_keeps_leading_zeros():
+    assert gcc.number_search_url("http://127.0.0.1:9000", "04567") == (
+        "http://127.0.0.1:9000/search/chiro_results?chiro_registration_number=04567"
+    )
+
+
+def test_postcode_search_url_pages_by_offset_path_segment():
+    assert gcc.postcode_search_url("http://127.0.0.1:9000/", "ZY1 4AA", 51.5, -0.25, offset=20) == (
+        "http://127.0.0.1:9000/search/chiro_results/P20"
+        "?chiro_postcode=ZY1+4AA&chiro_latitude=51.500000&chiro_longitude=-0.250000"
+    )
+
+
+def test_first_page_url_has_no_offset_segment():
+    assert "/P" not in gcc.postcode_search_url("http://127.0.0.1:9000", "ZY1 4AA", 51.5, -0.25)
+
+
+def test_parse_file_reads_a_saved_results_page():
+    assert len(parse_file("gcc", FILES / "gcc_postcode_p0.html").items) == 10

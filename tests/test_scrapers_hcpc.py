@@ -1,0 +1,230 @@
+"""HCPC detail page parser, on saved approximations of the real page (tests/files/hcpc_*)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from scrapers import OUTCOMES, REGISTERED, UNKNOWN, hcpc, main, parse_file
+from scrapers.errors import LayoutChanged, RegisterUnavailable
+from scrapers.records import NotFound, Registration
+
+FILES = Path(__file__).parent / "files"
+URL = "https://www.hcpc-uk.org/check-the-register/professional-registration-detail/?query=PH123456&profession=PH"
+
+
+def parse(name: str) -> Registration | NotFound:
+    return hcpc.parse_detail((FILES / name).read_text(encoding="utf-8"), URL)
+
+
+def detail_page(status: str = "Registered", period: str = "01/05/2024 to 30/04/2026") -> str:
+    return f"""<html><body><table>
+        <tr><th>Name</th><td>Test Person</td></tr>
+        <tr><th>Registration number</th><td>PH100001</td></tr>
+        <tr><th>Status</th><td>{status}</td></tr>
+        <tr><th>Period</th><td>{period}</td></tr>
+        </table></body></html>"""
+
+
+@pytest.fixture(scope="module")
+def registered() -> Registration:
+    return parse("hcpc_registered.html")
+
+
+def test_registered_page_gives_the_register(registered):
+    assert registered.register == "hcpc"
+
+
+def test_registered_page_gives_the_registration_number(registered):
+    assert registered.registration_number == "PH123456"
+
+
+def test_registered_page_gives_the_name_with_whitespace_collapsed(registered):
+    assert registered.name == "Ellis Marlowe-Fenwick"
+
+
+def test_registered_page_gives_physiotherapist_from_the_ph_prefix(registered):
+    assert registered.profession == "physiotherapist"
+
+
+def test_registered_page_keeps_the_raw_status(registered):
+    assert registered.status_raw == "Registered"
+
+
+def test_registered_status_maps_to_registered_outcome(registered):
+    assert (registered.outcome, registered.outcome_reason) == (REGISTERED, None)
+
+
+def test_registered_page_gives_the_period_as_dates(registered):
+    assert (registered.period_from, registered.period_to) == (date(2024, 5, 1), date(2026, 4, 30))
+
+
+def test_registered_page_gives_the_location_with_nbsp_normalised(registered):
+    assert registered.location == "Wickham Bishops"
+
+
+def test_registered_page_gives_each_entitlement(registered):
+    assert registered.entitlements == ("Independent prescribing", "Supplementary prescribing")
+
+
+def test_registered_page_keeps_the_data_valid_on_timestamp(registered):
+    assert registered.data_valid_on == "27/11/2025 06:00:02"
+
+
+def test_registered_page_records_the_source_url(registered):
+    assert registered.source_url == URL
+
+
+def test_registered_page_lists_no_practices(registered):
+    assert registered.practices == ()
+
+
+def test_minimal_page_keeps_the_leading_zero_of_the_number():
+    assert parse("hcpc_minimal.html").registration_number == "PH012345"
+
+
+def test_minimal_page_reads_labels_with_colons_in_any_order():
+    record = parse("hcpc_minimal.html")
+    assert (record.name, record.status_raw) == ("Rowan Tallis", "Registered")
+
+
+def test_minimal_page_leaves_missing_optional_fields_empty():
+    record = parse("hcpc_minimal.html")
+    assert (record.period_from, record.period_to, record.location, record.entitlements) == (
+        None,
+        None,
+        None,
+        (),
+    )
+
+
+def test_data_valid_on_is_read_from_the_line_after_its_label():
+    assert parse("hcpc_minimal.html").data_valid_on == "01/12/2025 09:15"
+
+
+def test_conditions_of_practice_is_restricted():
+    record = parse("hcpc_conditions.html")
+    assert (record.status_raw, record.outcome) == (
+        "Registered - Conditions of practice",
+        "restricted",
+    )
+
+
+def test_single_digit_day_and_month_in_period_are_read():
+    assert parse("hcpc_conditions.html").period_from == date(2024, 5, 1)
+
+
+def test_lapsed_is_inactive():
+    assert parse("hcpc_lapsed.html").outcome == "inactive"
+
+
+def test_unrecognised_status_is_unknown_with_a_reason_never_registered():
+    record = parse("hcpc_unrecognised_status.html")
+    assert (record.outcome, record.outcome_reason) == (UNKNOWN, "status not recognised")
+
+
+def test_not_found_page_is_a_not_found_record_naming_the_query():
+    assert parse("hcpc_not_found.html") == NotFound(
+        "hcpc",
+        "PH999999",
+        URL,
+        hashlib.sha256((FILES / "hcpc_not_found.html").read_bytes()).hexdigest(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("hcpc_outage.html", "outage banner"),
+        ("hcpc_challenge.html", "403 challenge page"),
+        ("hcpc_truncated.html", "truncated page"),
+    ],
+)
+def test_outage_challenge_and_truncated_pages_are_register_unavailable(name, reason):
+    with pytest.raises(RegisterUnavailable) as caught:
+        parse(name)
+    assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize("name", ["hcpc_redesigned.html", "hcpc_redesigned_not_found.html"])
+def test_redesigned_page_is_layout_changed_never_not_found(name):
+    with pytest.raises(LayoutChanged):
+        parse(name)
+
+
+@pytest.mark.parametrize(("raw", "outcome"), sorted(hcpc.STATUS_OUTCOMES.items()))
+def test_every_status_in_the_table_maps_to_its_outcome(raw, outcome):
+    assert hcpc.parse_detail(detail_page(status=raw.upper()), URL).outcome == outcome
+
+
+@pytest.mark.parametrize(
+    "raw", ["Registered*", "Not registered", "Registered with conditions", "Registerd", "Active"]
+)
+def test_near_miss_statuses_are_unknown(raw):
+    assert hcpc.parse_detail(detail_page(status=raw), URL).outcome == UNKNOWN
+
+
+def test_a_period_in_another_format_is_layout_changed():
+    with pytest.raises(LayoutChanged, match="period"):
+        hcpc.parse_detail(detail_page(period="May 2024 - April 2026"), URL)
+
+
+def test_an_empty_status_cell_is_layout_changed():
+    with pytest.raises(LayoutChanged):
+        hcpc.parse_detail(detail_page(status=""), URL)
+
+
+PARSEABLE = [
+    "hcpc_registered.html",
+    "hcpc_minimal.html",
+    "hcpc_conditions.html",
+    "hcpc_lapsed.html",
+    "hcpc_unrecognised_status.html",
+]
+
+
+@pytest.mark.parametrize("name", PARSEABLE)
+def test_invariants_hold_on_every_registrant_page(name):
+    record = parse(name)
+    text = (FILES / name).read_text(encoding="utf-8")
+    assert record.outcome in OUTCOMES
+    assert (record.outcome == REGISTERED) == (record.status_raw.casefold() == "registered")
+    assert record.page_sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert hcpc.NUMBER_PATTERN.match(record.registration_number)
+    assert record.period_from is None or record.period_from < record.period_to
+
+
+def test_number_is_upper_cased_and_spaces_removed():
+    assert hcpc.normalise_number(" ph 012 345 ") == ("PH012345", "PH")
+
+
+@pytest.mark.parametrize("bad", ["", "123456", "XX123456", "PH1234567", "PH-12"])
+def test_something_that_is_not_a_number_is_refused(bad):
+    with pytest.raises(ValueError):
+        hcpc.normalise_number(bad)
+
+
+def test_detail_url_sets_profession_to_the_number_prefix():
+    assert hcpc.detail_url("http://127.0.0.1:5000/", "ph123456") == (
+        "http://127.0.0.1:5000/check-the-register/professional-registration-detail/"
+        "?query=PH123456&profession=PH"
+    )
+
+
+def test_parse_file_reads_a_saved_page():
+    assert parse_file("hcpc", FILES / "hcpc_registered.html").registration_number == "PH123456"
+
+
+def test_command_line_prints_what_the_parser_understood_as_json(capsys):
+    assert main(["hcpc", str(FILES / "hcpc_registered.html")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert (printed["type"], printed["period_to"]) == ("Registration", "2026-04-30")
+
+
+def test_command_line_reports_a_page_it_does_not_understand_in_one_line(capsys):
+    assert main(["hcpc", str(FILES / "hcpc_redesigned.html")]) == 1
+    assert capsys.readouterr().out.startswith("error: page layout not recognised")
