@@ -152,13 +152,14 @@ def iter_result_pages(
         )
         require_ok(url, status)
         page = parse_results(text, url)
-        if page.items and page.items == previous:
+        numbers = tuple(r.registration_number for r in page.items)
+        if numbers and numbers == previous:
             raise LayoutChanged("paging ignored: same results twice", url)
         if page.items:
             yield page
         if page.at_end:
             return
-        previous = page.items
+        previous = numbers
 
 
 def _card(card: Tag, url: str, digest: str) -> Registration:

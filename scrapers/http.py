@@ -94,46 +94,52 @@ class PoliteSession:
         if self.respect_robots and not self._allowed(url):
             raise RobotsDisallowed(url)
 
-        attempt = 0
+        attempt = 1
         while True:
             try:
-                response = self._request(url, params)
-            except requests.Timeout as exc:
-                reason, error = "timeout", exc
-            except requests.RequestException as exc:  # connection refused, reset, bad chunking
-                reason, error = "connection error", exc
-            else:
-                if response.status_code == 403:
-                    self._blocked_until[host] = self._clock() + self.block_cooldown
-                    refusal = _refusal_reason(response)
-                    response.close()
-                    raise RegisterUnavailable(refusal, url, status_code=403)
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-                reason = f"HTTP {response.status_code}"
-                error = None
-                wait = self._retry_after(response)
-                response.close()
-                if wait is not None and wait > self.max_wait:
+                return self._attempt(url, params)
+            except _Retryable as failure:
+                if failure.wait is not None and failure.wait > self.max_wait:
                     # Asked to wait longer than we are willing to: give up politely now.
                     raise RegisterUnavailable(
-                        f"{reason}, asked to retry after {wait:.0f} s",
+                        f"{failure.reason}, asked to retry after {failure.wait:.0f} s",
                         url,
-                        status_code=response.status_code,
-                        retry_after=wait,
-                    )
-                if attempt < self.max_retries:
-                    self._wait_before_retry(url, reason, attempt, wait)
-                    attempt += 1
-                    continue
-                raise RegisterUnavailable(
-                    f"{reason} after {attempt + 1} attempts", url, status_code=response.status_code
-                )
-            if attempt < self.max_retries:
-                self._wait_before_retry(url, reason, attempt, None)
+                        status_code=failure.status_code,
+                        retry_after=failure.wait,
+                    ) from None
+                if attempt > self.max_retries:
+                    raise RegisterUnavailable(
+                        f"{failure.reason} after {attempt} attempts",
+                        url,
+                        status_code=failure.status_code,
+                    ) from failure.__cause__
+                wait = failure.wait
+                if wait is None:
+                    wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
+                log.warning("%s from %s; retrying in %.1f s", failure.reason, url, wait)
+                self._sleep(wait)
                 attempt += 1
-                continue
-            raise RegisterUnavailable(f"{reason} after {attempt + 1} attempts", url) from error
+
+    def _attempt(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
+        """One request: the response, RegisterUnavailable for a 403, _Retryable otherwise."""
+        try:
+            response = self._request(url, params)
+        except requests.Timeout as exc:
+            raise _Retryable("timeout") from exc
+        except requests.RequestException as exc:  # refused, reset, bad chunking, too many redirects
+            raise _Retryable("connection error") from exc
+        status = response.status_code
+        if status == 403:
+            # A refusal (often a bot challenge): leave the host alone for a while, don't retry.
+            self._blocked_until[_host(url)] = self._clock() + self.block_cooldown
+            reason = _refusal_reason(response)
+            response.close()
+            raise RegisterUnavailable(reason, url, status_code=403)
+        if status in RETRY_STATUSES:
+            wait = self._retry_after(response)
+            response.close()
+            raise _Retryable(f"HTTP {status}", status, wait)
+        return response
 
     def _request(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
         self._space_out(_host(url))
@@ -148,12 +154,6 @@ class PoliteSession:
             if remaining > 0:
                 self._sleep(remaining)
         self._last_request[host] = self._clock()
-
-    def _wait_before_retry(self, url: str, reason: str, attempt: int, wait: float | None) -> None:
-        if wait is None:
-            wait = min(self.backoff * (2**attempt), self.max_wait)
-        log.warning("%s from %s; retrying in %.1f s (attempt %d)", reason, url, wait, attempt + 2)
-        self._sleep(wait)
 
     def _retry_after(self, response: requests.Response) -> float | None:
         value = response.headers.get("Retry-After")
@@ -185,7 +185,7 @@ class PoliteSession:
             return None
         with response:
             if response.status_code >= 400:
-                if response.status_code >= 500:
+                if response.status_code >= 500 or response.status_code == 429:
                     log.warning(
                         "%s answered HTTP %d; treating as allowed", robots_url, response.status_code
                     )
@@ -193,6 +193,16 @@ class PoliteSession:
             parser = RobotFileParser(robots_url)
             parser.parse(decode(response).splitlines())
             return parser
+
+
+class _Retryable(Exception):
+    """A failed attempt worth repeating after a wait (`wait` from Retry-After, if given)."""
+
+    def __init__(self, reason: str, status_code: int | None = None, wait: float | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status_code = status_code
+        self.wait = wait
 
 
 def decode(response: requests.Response) -> str:

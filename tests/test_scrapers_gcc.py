@@ -226,3 +226,58 @@ def test_first_page_url_has_no_offset_segment():
 
 def test_parse_file_reads_a_saved_results_page():
     assert len(parse_file("gcc", FILES / "gcc_postcode_p0.html").items) == 10
+
+
+class StubSession:
+    """Answers fetch() from saved pages by URL; remembers what was asked."""
+
+    def __init__(self, pages: dict[str, str]) -> None:
+        self.pages = pages
+        self.asked: list[str] = []
+
+    def fetch(self, url: str) -> tuple[str, int, str]:
+        self.asked.append(url)
+        return url, 200, read(self.pages[url])
+
+
+BASE = "https://www.gcc-uk.org"
+
+
+def results(offset: int) -> str:
+    return gcc.postcode_search_url(BASE, "ZY1 4AA", 51.5, -0.25, offset)
+
+
+def test_postcode_pages_are_walked_until_a_short_page():
+    session = StubSession(
+        {results(0): "gcc_postcode_p0.html", results(10): "gcc_postcode_p10.html"}
+    )
+    pages = list(gcc.iter_result_pages(session, BASE, "ZY1 4AA", 51.5, -0.25))
+    assert ([len(p.items) for p in pages], session.asked) == ([10, 3], [results(0), results(10)])
+
+
+def test_a_full_last_page_is_followed_by_one_no_results_page():
+    session = StubSession({results(0): "gcc_postcode_p0.html", results(10): "gcc_no_results.html"})
+    pages = list(gcc.iter_result_pages(session, BASE, "ZY1 4AA", 51.5, -0.25))
+    assert ([len(p.items) for p in pages], len(session.asked)) == ([10], 2)
+
+
+def test_an_offset_the_site_ignores_is_layout_changed():
+    session = StubSession({results(0): "gcc_postcode_p0.html", results(10): "gcc_postcode_p0.html"})
+    with pytest.raises(LayoutChanged, match="same results twice"):
+        list(gcc.iter_result_pages(session, BASE, "ZY1 4AA", 51.5, -0.25))
+
+
+def test_lookup_returns_the_card_with_the_number():
+    session = StubSession({gcc.number_search_url(BASE, "04567"): "gcc_number_result.html"})
+    assert gcc.lookup(session, BASE, "4567").name == "Robin Ashdown-Carey"
+
+
+def test_lookup_with_no_results_is_not_found():
+    session = StubSession({gcc.number_search_url(BASE, "09999"): "gcc_no_results.html"})
+    assert gcc.lookup(session, BASE, "09999").query == "09999"
+
+
+def test_lookup_listing_only_other_numbers_is_layout_changed_never_not_found():
+    session = StubSession({gcc.number_search_url(BASE, "09999"): "gcc_postcode_p10.html"})
+    with pytest.raises(LayoutChanged, match="other registrants"):
+        gcc.lookup(session, BASE, "09999")

@@ -310,3 +310,88 @@ def test_parse_file_recognises_the_kind_of_saved_page(name, kind):
 def test_parse_file_tells_registrant_search_items_from_practices():
     page = parse_file("gosc", FILES / "gosc_registrant_search.html")
     assert isinstance(page.items[0], PractitionerLink)
+
+
+class StubSession:
+    """Answers fetch() from saved pages by URL; remembers what was asked."""
+
+    def __init__(self, pages: dict[str, tuple[int, str]]) -> None:
+        self.pages = pages
+        self.asked: list[str] = []
+
+    def fetch(self, url: str) -> tuple[str, int, str]:
+        self.asked.append(url)
+        status, name = self.pages[url]
+        return url, status, read(name)
+
+
+def search(page: int) -> str:
+    return gosc.practice_search_url(BASE, "ZX1 2AB", 10, page)
+
+
+def test_practice_pages_are_walked_until_the_no_results_page():
+    session = StubSession(
+        {
+            search(1): (200, "gosc_practices_p1.html"),
+            search(2): (200, "gosc_practices_p2.html"),
+            search(3): (200, "gosc_practices_end.html"),
+        }
+    )
+    pages = list(gosc.iter_practice_pages(session, BASE, "ZX1 2AB", 10))
+    assert ([len(p.items) for p in pages], session.asked) == (
+        [3, 2],
+        [search(1), search(2), search(3)],
+    )
+
+
+def test_a_page_parameter_the_site_ignores_is_layout_changed_not_an_endless_walk():
+    session = StubSession({search(n): (200, "gosc_practices_p1.html") for n in (1, 2)})
+    with pytest.raises(LayoutChanged, match="same results twice"):
+        list(gosc.iter_practice_pages(session, BASE, "ZX1 2AB", 10))
+
+
+def test_walking_stops_at_max_pages():
+    session = StubSession({search(1): (200, "gosc_practices_p1.html")})
+    assert len(list(gosc.iter_practice_pages(session, BASE, "ZX1 2AB", 10, max_pages=1))) == 1
+
+
+ALEX_URL = f"{BASE}/register-search/registrants/5501-alex-brindlecombe/"
+
+
+def test_lookup_searches_by_number_then_reads_the_registrant_page():
+    session = StubSession(
+        {
+            gosc.registrant_search_url(BASE, "9123"): (200, "gosc_registrant_search.html"),
+            ALEX_URL: (200, "gosc_registrant.html"),
+        }
+    )
+    record = gosc.lookup(session, BASE, "9123")
+    assert (record.name, record.source_url) == ("Alex Brindlecombe", ALEX_URL)
+
+
+def test_lookup_with_no_search_results_is_not_found():
+    url = gosc.registrant_search_url(BASE, "4444")
+    session = StubSession({url: (200, "gosc_registrant_search_empty.html")})
+    assert gosc.lookup(session, BASE, "4444").query == "4444"
+
+
+def test_lookup_listing_only_other_registrants_is_layout_changed_never_not_found():
+    session = StubSession(
+        {
+            gosc.registrant_search_url(BASE, "5555"): (200, "gosc_registrant_search.html"),
+            ALEX_URL: (200, "gosc_registrant.html"),  # number 9123, not 5555
+        }
+    )
+    with pytest.raises(LayoutChanged, match="other registrants"):
+        gosc.lookup(session, BASE, "5555")
+
+
+def test_lookup_of_a_registrant_page_that_answers_404_is_unavailable():
+    session = StubSession(
+        {
+            gosc.registrant_search_url(BASE, "9123"): (200, "gosc_registrant_search.html"),
+            ALEX_URL: (404, "gosc_redesigned.html"),
+        }
+    )
+    with pytest.raises(RegisterUnavailable, match="HTTP 404"):
+        gosc.lookup(session, BASE, "9123")
