@@ -62,3 +62,20 @@ def test_a_bad_setting_is_one_line_not_a_traceback(runner, monkeypatch):
     result = runner.invoke(cli, ["settings"])
     assert result.exit_code == 1
     assert result.output == "Error: FINDER_PORT='eighty' is not valid: expected int\n"
+
+
+def test_serve_says_when_the_port_is_taken(runner):
+    import socket
+
+    from finder.cli import cli as finder_cli
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(finder_cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: Cannot listen on 127.0.0.1:{port}: Address already in use. "
+        "Choose another port with --port or FINDER_PORT."
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 
 from finder.cli import cli, load_config
@@ -24,6 +26,20 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     app = create_app()
     host = host or config["HOST"]
     port = port or config["PORT"]
+    _check_free(host, port)
     click.echo(f"Data folder: {config['DATA_DIR']}")
     click.echo(f"Serving on http://{host}:{port} (waitress); press Ctrl-C to stop.")
     waitress.serve(app, host=host, port=port, threads=threads or config["THREADS"], ident="finder")
+
+
+def _check_free(host: str, port: int) -> None:
+    """Fail with one line if we cannot listen (waitress would raise a traceback)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"Cannot listen on {host}:{port}: {error.strerror}. "
+                "Choose another port with --port or FINDER_PORT."
+            ) from None
