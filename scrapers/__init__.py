@@ -102,16 +102,24 @@ def parse_file(
     return parse_text(register, text, url, kind)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m scrapers.<register> FILE`: print the parsed page as JSON; 1 on a parse error."""
-    parser = argparse.ArgumentParser(prog="python -m scrapers.REGISTER", description=main.__doc__)
-    parser.add_argument("register", choices=REGISTERS)
-    parser.add_argument("file", type=Path)
+def main(argv: list[str] | None = None, register: str | None = None) -> int:
+    """Print what the parser understood from a saved page, as JSON. Exit 1 if it understood none.
+
+    `python -m scrapers.hcpc FILE` (the register comes from the module) or, from code,
+    `main(["hcpc", "FILE"])`.
+    """
+    parser = argparse.ArgumentParser(
+        prog=f"python -m scrapers.{register}" if register else "scrapers",
+        description="Run a register parser on a saved page and print the records as JSON.",
+    )
+    if register is None:
+        parser.add_argument("register", choices=REGISTERS)
+    parser.add_argument("file", type=Path, help="a page saved from the register's site")
     parser.add_argument("--kind", help="page kind (guessed when omitted)")
     parser.add_argument("--url", help="the URL the page was saved from")
     args = parser.parse_args(argv)
     try:
-        result = parse_file(args.register, args.file, args.url, args.kind)
+        result = parse_file(register or args.register, args.file, args.url, args.kind)
     except (ScraperError, ValueError, OSError) as exc:
         print(f"error: {exc}")
         return 1

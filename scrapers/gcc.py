@@ -226,4 +226,4 @@ def _practice(pane: Tag, url: str) -> Practice:
 if __name__ == "__main__":
     from scrapers import main
 
-    sys.exit(main([REGISTER, *sys.argv[1:]]))
+    sys.exit(main(sys.argv[1:], register=REGISTER))

@@ -297,4 +297,4 @@ def _fields(dl: Tag | None) -> dict[str, str]:
 if __name__ == "__main__":
     from scrapers import main
 
-    sys.exit(main([REGISTER, *sys.argv[1:]]))
+    sys.exit(main(sys.argv[1:], register=REGISTER))

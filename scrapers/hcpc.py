@@ -200,4 +200,4 @@ def _data_valid_on(soup: BeautifulSoup) -> str | None:
 if __name__ == "__main__":
     from scrapers import main
 
-    sys.exit(main([REGISTER, *sys.argv[1:]]))
+    sys.exit(main(sys.argv[1:], register=REGISTER))

@@ -228,3 +228,8 @@ def test_command_line_prints_what_the_parser_understood_as_json(capsys):
 def test_command_line_reports_a_page_it_does_not_understand_in_one_line(capsys):
     assert main(["hcpc", str(FILES / "hcpc_redesigned.html")]) == 1
     assert capsys.readouterr().out.startswith("error: page layout not recognised")
+
+
+def test_module_entry_point_takes_the_register_from_the_module(capsys):
+    assert main([str(FILES / "hcpc_not_found.html")], register="hcpc") == 0
+    assert json.loads(capsys.readouterr().out)["type"] == "NotFound"
