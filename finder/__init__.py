@@ -29,9 +29,11 @@ def create_app(config: dict | None = None) -> Flask:
     database.open_main(app.config["DATA_DIR"]).close()
 
     from finder.web import api, errors, pages, requests_db
+    from finder.web import selfref as selfref_web
 
     requests_db.init_app(app)
     errors.register_error_handlers(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(selfref_web.bp)
     return app

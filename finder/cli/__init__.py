@@ -14,7 +14,7 @@ from finder import config as settings
 from finder.errors import FinderError
 
 # Modules whose commands are attached to `cli`, in help order.
-COMMAND_MODULES = ["finder.cli.postcodes", "finder.cli.serve"]
+COMMAND_MODULES = ["finder.cli.postcodes", "finder.cli.serve", "finder.cli.selfref"]
 
 
 class FinderGroup(click.Group):

@@ -9,7 +9,11 @@ from finder.web.requests_db import get_db, get_postcodes
 bp = Blueprint("pages", __name__)
 
 # (endpoint, label) of the links in every page's header.
-NAV_LINKS = [("pages.home", "Find a practitioner"), ("pages.about", "About")]
+NAV_LINKS = [
+    ("pages.home", "Find a practitioner"),
+    ("selfref.page", "NHS physio self-referral"),
+    ("pages.about", "About"),
+]
 
 
 @bp.app_context_processor

@@ -1,0 +1,206 @@
+"""The self-referral page, API and CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from bs4 import BeautifulSoup
+
+from finder import selfref
+
+
+def texts(html: bytes, selector: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    return [" ".join(el.get_text(" ").split()) for el in soup.select(selector)]
+
+
+# --- API -----------------------------------------------------------------------------------
+
+
+def test_api_answers_with_area_services_fallback_caveat_and_red_flags(client):
+    response = client.get("/api/v1/self-referral?postcode=g1%201ab")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert set(body) == {
+        "postcode", "area", "self_referral", "headline", "services", "fallback",
+        "gp_practice_caveat", "red_flags",
+    }  # fmt: skip
+    assert body["area"] == {
+        "lad": {"code": "S12000049", "name": "Glasgow City"},
+        "nation": "scotland",
+        "nation_name": "Scotland",
+        "nhs_areas": [
+            {"type": "health_board", "type_name": "NHS board", "code": "S08000031",
+             "name": "NHS Greater Glasgow and Clyde", "partial": False}
+        ],
+        "split_between_nhs_areas": False,
+    }  # fmt: skip
+    assert body["self_referral"] == "available"
+    assert [(s["id"], s["last_verified"]) for s in body["services"]] == [
+        ("nhsggc-msk-physio", "2026-11-28")
+    ]
+    assert body["fallback"]["id"] == "fallback-scotland"
+    assert body["gp_practice_caveat"] == selfref.GP_PRACTICE_CAVEAT
+    assert body["red_flags"]["symptoms"] == selfref.RED_FLAG_SYMPTOMS
+
+
+@pytest.mark.parametrize("query", ["", "?postcode=", "?postcode=LS6-2AB", "?postcode=" + "x" * 99])
+def test_api_gives_400_for_a_missing_or_bad_postcode(client, query):
+    response = client.get("/api/v1/self-referral" + query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_postcode"
+
+
+@pytest.mark.parametrize(
+    ("postcode", "code"), [("LS6 9XX", "postcode_not_found"), ("JE2 3AB", "not_covered")]
+)
+def test_api_gives_404_for_unknown_or_uncovered_postcodes(client, postcode, code):
+    response = client.get("/api/v1/self-referral", query_string={"postcode": postcode})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_the_openapi_document_describes_the_self_referral_endpoint(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert list(spec["paths"]["/self-referral"]) == ["get"]
+    assert {"SelfReferral", "SelfReferralService"} <= set(spec["components"]["schemas"])
+
+
+# --- page ----------------------------------------------------------------------------------
+
+
+def test_the_page_asks_for_a_postcode(client):
+    response = client.get("/self-referral")
+    assert response.status_code == 200
+    assert texts(response.data, "h1") == ["Can I refer myself to NHS physiotherapy?"]
+    assert texts(response.data, "label[for=postcode]") == ["Your postcode"]
+    assert texts(response.data, ".selfref") == []
+
+
+def test_the_page_answers_for_a_split_northern_ireland_council(client):
+    response = client.get("/self-referral?postcode=BT34+1TN")
+    assert response.status_code == 200
+    html = response.data
+    assert texts(html, ".selfref-area") == [
+        "BT34 1TN is in Newry, Mourne and Down, Northern Ireland. This council area is split "
+        "between Southern Health and Social Care Trust and South Eastern Health and Social Care "
+        "Trust: which one serves you depends on your address and GP practice."
+    ]
+    assert texts(html, ".selfref-headline") == [
+        "In parts of Newry, Mourne and Down, or for some people, you can refer yourself to NHS "
+        "physiotherapy. Check the details below."
+    ]
+    assert texts(html, ".selfref-caveat") == [selfref.GP_PRACTICE_CAVEAT]
+    assert texts(html, ".selfref-service h3") == [
+        "South Eastern Health and Social Care Trust: physiotherapy self-referral"
+    ]
+    assert texts(html, ".selfref-service li") == [
+        "Fill in a form online",
+        "Print or pick up a paper form and post it",
+        "Fill in a form and hand it in at your GP practice",
+    ]
+    assert texts(html, ".selfref-service .meta") == [
+        "Last checked 28 November 2026, from a saved copy of the page ( where this information "
+        "came from )."
+    ]
+    assert texts(html, ".selfref-red-flags li")[:3] == selfref.RED_FLAG_SYMPTOMS
+    assert "contact your GP practice urgently" in texts(html, ".selfref-red-flags p")[0]
+
+
+def test_the_page_gives_england_the_fallback_advice(client):
+    html = client.get("/self-referral?postcode=M1+1AD").data
+    assert texts(html, ".selfref-service") == []
+    assert texts(html, ".selfref-fallback h3") == ["What you can do"]
+    assert texts(html, ".selfref-fallback p")[0].startswith("Many areas of England now let you")
+
+
+@pytest.mark.parametrize(
+    ("postcode", "status", "message"),
+    [
+        ("LS6-2AB", 400, "'LS6-2AB' is not a postcode: a postcode has only letters, numbers "
+         "and spaces."),
+        ("", 400, "Enter a postcode, for example LS6 2AB."),
+        ("LS6 9XX", 404, "We cannot find the postcode LS6 9XX. Check it is right, or search with "
+         "just the first part (LS6)."),
+    ],
+)  # fmt: skip
+def test_the_page_shows_bad_postcodes_in_an_error_summary(client, postcode, status, message):
+    response = client.get("/self-referral", query_string={"postcode": postcode})
+    assert response.status_code == status
+    assert texts(response.data, ".error-summary li") == [message]
+    assert texts(response.data, "#postcode-error") == [f"Error: {message}"]
+    assert texts(response.data, ".selfref") == []
+
+
+def test_the_page_is_linked_from_every_page(client):
+    assert "NHS physio self-referral" in texts(client.get("/").data, ".site-nav a")
+
+
+# --- CLI -----------------------------------------------------------------------------------
+
+
+def test_cli_answers_a_postcode_in_plain_text(runner):
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["selfref", "LL53 7BE"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        "LL53 7BE: Gwynedd, Wales",
+        "NHS area: Betsi Cadwaladr University Health Board (local health board)",
+    ]
+    assert (
+        "Betsi Cadwaladr University Health Board: Self-referral to musculoskeletal "
+        "physiotherapy [available]" in lines
+    )
+    assert "Get help urgently instead if you have back pain with:" in lines
+    assert any(line.startswith("This answer is based on where you live.") for line in lines)
+
+
+def test_cli_json_is_the_api_answer(runner, client):
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["selfref", "BT34 1TN", "--json"])
+    assert result.exit_code == 0, result.output
+    api = client.get("/api/v1/self-referral?postcode=BT34+1TN").get_json()
+    assert json.loads(result.output) == api
+
+
+def test_cli_bad_postcode_is_one_line_and_exit_1(runner):
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["selfref", "LS6 9XX"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: We cannot find the postcode LS6 9XX. Check it is right, or search with just "
+        "the first part (LS6)."
+    ]
+
+
+def test_cli_validate_passes_on_the_committed_data(runner):
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["selfref", "validate"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "OK: all 361 UK local authorities (postcode table) have an answer; 4 services and "
+        "4 fallbacks checked.\n"
+    )
+
+
+def test_cli_validate_prints_one_line_per_problem_and_exits_1(runner, monkeypatch):
+    from finder.cli import cli
+
+    monkeypatch.setattr(selfref, "validate", lambda **_: ["problem one", "problem two"])
+    result = runner.invoke(cli, ["selfref", "validate"])
+    assert (result.exit_code, result.output) == (1, "problem one\nproblem two\n")
+
+
+def test_cli_help_shows_examples(runner):
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["selfref", "--help"])
+    assert result.exit_code == 0
+    assert 'finder selfref "G1 1AB" --json' in result.output
+    assert "validate" in result.output
