@@ -9,6 +9,7 @@ robots.txt. Clock and sleep are injectable so tests never wait for real.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
@@ -71,6 +72,8 @@ class PoliteSession:
         self._last_request: dict[str, float] = {}
         self._blocked_until: dict[str, float] = {}
         self._robots: dict[str, RobotFileParser | None] = {}
+        # One request at a time through this session, even when web threads share it.
+        self._lock = threading.Lock()
 
     def __enter__(self) -> PoliteSession:
         return self
@@ -86,6 +89,10 @@ class PoliteSession:
         return response.url, response.status_code, decode(response)
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
+        with self._lock:
+            return self._get(url, params)
+
+    def _get(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
         host = _host(url)
         blocked_until = self._blocked_until.get(host)
         if blocked_until is not None and self._clock() < blocked_until:

@@ -267,3 +267,25 @@ def test_a_page_without_a_charset_is_read_as_utf8():
 def test_a_declared_charset_is_honoured():
     response = make_response("Siân".encode("cp1252"), "text/html; charset=windows-1252")
     assert decode(response) == "Siân"
+
+
+def test_threads_sharing_a_session_send_one_request_at_a_time():
+    import threading
+
+    from fakeregister import fake_register
+
+    from scrapers import hcpc
+    from scrapers.http import PoliteSession
+
+    with fake_register() as fake:
+        fake.add_hcpc("PH123456", "Alex Example")
+        fake.fault("slow", register="hcpc", delay=0.05)
+        session = PoliteSession("test@example.invalid", min_interval=0, respect_robots=False)
+        url = hcpc.detail_url(fake.base_url("hcpc"), "PH123456")
+        threads = [threading.Thread(target=session.get, args=(url,)) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        session.close()
+        assert fake.peak_concurrency["hcpc"] == 1
