@@ -1,0 +1,85 @@
+"""API keys for the insurer endpoints (bulk checks, history).
+
+A key is shown once when made; only its SHA-256 is stored, so a copy of the database does not
+give anyone access. Keys are revoked, never deleted, so the record of who had access stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime
+
+from sqlite_utils import Database, Migrations
+
+from finder.errors import InvalidInput, NotFound
+
+MIGRATIONS = Migrations("finder.apikeys")
+KEY_PREFIX = "fk_"  # makes a leaked key easy to recognise (and to search for)
+
+
+@MIGRATIONS()
+def create_api_keys_table(db) -> None:
+    db["api_keys"].create(
+        {"id": int, "name": str, "key_sha256": str, "created_at": str, "revoked_at": str},
+        pk="id",
+        not_null={"name", "key_sha256", "created_at"},
+    )
+    db["api_keys"].create_index(["name"], unique=True)
+    db["api_keys"].create_index(["key_sha256"], unique=True)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def create(db: Database, name: str) -> str:
+    """Make a key called `name` (e.g. the insurer's name); return the key, shown only now."""
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("A key needs a name, such as the insurer it is for.", code="invalid")
+    if db["api_keys"].count_where("name = ?", [name]):
+        raise InvalidInput(
+            f"There is already a key called '{name}': revoke it or choose another name.",
+            code="key_exists",
+        )
+    token = KEY_PREFIX + secrets.token_urlsafe(32)
+    with db.conn:
+        db["api_keys"].insert({"name": name, "key_sha256": _digest(token), "created_at": _now()})
+    return token
+
+
+def verify(db: Database, token: str | None) -> str | None:
+    """The key's name when `token` is a current (not revoked) key, else None."""
+    if not token:
+        return None
+    digest = _digest(token.strip())
+    rows = db.execute(
+        "select name, key_sha256 from api_keys where key_sha256 = ? and revoked_at is null",
+        [digest],
+    ).fetchall()
+    for name, stored in rows:
+        if hmac.compare_digest(stored, digest):
+            return name
+    return None
+
+
+def revoke(db: Database, name: str) -> None:
+    """Stop a key working at once. NotFound if there is no current key of that name."""
+    rows = db.execute("select id, revoked_at from api_keys where name = ?", [name]).fetchall()
+    if not rows:
+        raise NotFound(f"There is no API key called '{name}'.")
+    if rows[0][1] is not None:
+        return  # already revoked: revoking twice is harmless
+    with db.conn:
+        db["api_keys"].update(rows[0][0], {"revoked_at": _now()})
+
+
+def list_keys(db: Database) -> list[dict]:
+    """Every key ever made, oldest first: name, created_at, revoked_at (never the key)."""
+    return list(db.query("select name, created_at, revoked_at from api_keys order by id"))

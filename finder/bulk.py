@@ -1,0 +1,249 @@
+"""Bulk registration checks: CSV in, one checked row out per row in, in the same order.
+
+Cached answers are read in a few batched queries (no per-row query, fetch or commit), so a
+file of answers already in the cache takes well under a second. Rows that need the register
+are fetched with one thread per register, each register's session staying polite (one request
+at a time, spaced out). A bad row gets its own `error` and never stops the batch.
+
+Re-exported by finder.registrations, which is the interface other modules use.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from finder import db as database
+from finder import registrations as regs
+from finder.errors import FinderError, InvalidInput
+
+MAX_BULK_ROWS = 10_000
+REQUIRED_COLUMNS = ("register", "registration_number")
+OPTIONAL_COLUMNS = ("name",)
+RESULT_COLUMNS = (
+    "register",
+    "registration_number",
+    "outcome",
+    "status_raw",
+    "name_on_register",
+    "name_match",
+    "name_match_score",
+    "checked_at",
+    "source_url",
+    "evidence_sha256",
+    "stale",
+    "changed",
+    "reason",
+    "error",
+)
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def read_csv(data: bytes) -> list[dict]:
+    """Rows of an uploaded CSV as dicts, columns in file order (extra columns kept).
+
+    Header names are matched case-insensitively and renamed to `register`,
+    `registration_number` and `name`; a UTF-8 byte-order mark (Excel's "CSV UTF-8") is fine.
+    """
+    if not data or not data.strip():
+        raise InvalidInput(
+            "The file is empty: it needs a header line register,registration_number,name "
+            "and one line per registration.",
+            code="empty_file",
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "The file is not UTF-8 text: in Excel, save it as CSV UTF-8 (Comma delimited) "
+            "and upload it again.",
+            code="not_utf8",
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+        lines = [line for line in reader if any(cell.strip() for cell in line)]
+    except csv.Error as error:
+        raise InvalidInput(f"The file is not a CSV we can read: {error}.", code="bad_csv") from None
+    header = [_canonical(column) for column in header]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        found = ", ".join(column for column in header if column) or "nothing"
+        raise InvalidInput(
+            f"The file needs the columns register and registration_number (name is optional); "
+            f"missing: {', '.join(missing)}. Its first line has: {found}.",
+            code="missing_columns",
+        )
+    if not lines:
+        raise InvalidInput(
+            "The file has a header line but no registrations to check.", code="empty_file"
+        )
+    if len(lines) > MAX_BULK_ROWS:
+        raise too_many_rows(len(lines))
+    return [dict(zip(header, _fit(line, len(header)), strict=True)) for line in lines]
+
+
+def too_many_rows(count: int) -> InvalidInput:
+    return InvalidInput(
+        f"The file has {count:,} rows; one upload can check at most {MAX_BULK_ROWS:,}. "
+        "Split it into smaller files.",
+        code="too_many_rows",
+        status=413,
+    )
+
+
+def check_many(
+    db_path: str | os.PathLike,
+    rows: list[dict],
+    *,
+    clients: Any,
+    max_age: timedelta | None = None,
+    refresh: bool = False,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
+    """One result dict per input row, in input order: the row's own columns, then the result
+    (RESULT_COLUMNS; `error` says why a row could not be checked).
+
+    `progress(n)` is called as n more rows are done (from worker threads).
+    """
+    if len(rows) > MAX_BULK_ROWS:
+        raise too_many_rows(len(rows))
+    now = now or datetime.now(UTC)
+    report = _locked(progress)
+    out: list[dict | None] = [None] * len(rows)
+    wanted: list[tuple[int, str, str, str | None]] = []  # (index, register, number, name)
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            out[index] = _error_row({}, "Each row must be an object with register and number.")
+            continue
+        try:
+            register = regs.normalise_register(row.get("register"))
+            number = regs.normalise_number(register, row.get("registration_number"))
+        except FinderError as error:
+            out[index] = _error_row(row, error.message)
+            continue
+        wanted.append((index, register, number, _text(row.get("name"))))
+
+    connection = database.connect(db_path)
+    try:
+        cached = regs.read_current(connection, [(r, n) for _, r, n, _ in wanted])
+    finally:
+        connection.close()
+    to_fetch: dict[str, dict[str, list[tuple[int, str | None]]]] = {}
+    for index, register, number, name in wanted:
+        row = cached.get((register, number))
+        if row is not None and not refresh and regs.is_fresh(row, max_age, now):
+            out[index] = _result_row(rows[index], regs.result_from_row(row, name))
+        else:
+            to_fetch.setdefault(register, {}).setdefault(number, []).append((index, name))
+    report(sum(1 for row in out if row is not None))
+
+    def work(register: str, numbers: dict[str, list[tuple[int, str | None]]]) -> None:
+        connection = database.connect(db_path)
+        try:
+            for number, targets in numbers.items():
+                try:
+                    result = regs.fetch_and_record(
+                        connection,
+                        register,
+                        number,
+                        None,
+                        clients=clients,
+                        cached=cached.get((register, number)),
+                        now=now,
+                    )
+                except Exception as error:  # one row's surprise must not stop the others
+                    for index, _ in targets:
+                        out[index] = _error_row(rows[index], f"could not check: {error}")
+                else:
+                    for index, name in targets:
+                        result.name_match = regs._name_match(name, result.name_on_register)
+                        out[index] = _result_row(rows[index], result)
+                report(len(targets))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=work, args=item, name=f"check-{item[0]}")
+        for item in to_fetch.items()
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [row for row in out if row is not None]
+
+
+def write_csv(rows: list[dict]) -> str:
+    """Rows as CSV text: every column any row has, in first-seen order; booleans as
+    true/false; cells that a spreadsheet would run as a formula are prefixed with '."""
+    columns: dict[str, None] = {}
+    for row in rows:
+        columns.update(dict.fromkeys(row))
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def _canonical(column: str) -> str:
+    key = column.strip()
+    folded = key.lower().replace(" ", "_")
+    return folded if folded in REQUIRED_COLUMNS + OPTIONAL_COLUMNS else key
+
+
+def _fit(line: list[str], width: int) -> list[str]:
+    """Short lines padded with empty cells; cells past the header dropped."""
+    return (line + [""] * width)[:width]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _result_row(row: dict, result: regs.CheckResult) -> dict:
+    data = result.to_dict()
+    match = data.pop("name_match")
+    data["name_match"] = match["verdict"] if match else None
+    data["name_match_score"] = match["score"] if match else None
+    data["error"] = None
+    out = dict(row)
+    out.update({column: data[column] for column in RESULT_COLUMNS})
+    return out
+
+
+def _error_row(row: dict, message: str) -> dict:
+    out = dict(row)
+    for column in RESULT_COLUMNS:
+        if column not in ("register", "registration_number") or column not in out:
+            out[column] = None
+    out.update(stale=False, changed=False, error=message)
+    return out
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _locked(progress: Callable[[int], None] | None) -> Callable[[int], None]:
+    lock = threading.Lock()
+
+    def report(done: int) -> None:
+        if progress is not None and done:
+            with lock:
+                progress(done)
+
+    return report
