@@ -1,0 +1,60 @@
+"""`finder import FILE.csv [--dry-run] [--json]`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from finder import db, importer, postcodes
+from finder.cli import cli, load_config
+
+
+@cli.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and count, but change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_command(file: Path, dry_run: bool, as_json: bool) -> None:
+    """Load a provider list (CSV) into the directory so its practices can be found.
+
+    Columns: practitioner_name, profession, registration_number, practice_name, postcode
+    (required); register, address_1, address_2, address_3, town, phone, email, website,
+    features (optional; features separated by ';': home_visits, wheelchair_access,
+    language:Welsh). Bad rows are listed with their line numbers; good rows still load.
+    Importing the same file again changes nothing. Imported practitioners show as
+    "not yet verified" until `finder refresh` checks them on their register.
+
+    \b
+        finder import providers.csv --dry-run
+        finder import providers.csv
+    """
+    data_dir = load_config()["DATA_DIR"]
+    table = postcodes.PostcodeTable(db.postcodes_db_path(data_dir))
+    database = db.open_main(data_dir)
+    try:
+        report = importer.import_csv(database, file.read_bytes(), table, dry_run=dry_run)
+    finally:
+        table.close()
+        database.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo("\n".join(describe(report, file.name)))
+    if report.errors:
+        raise SystemExit(1)
+
+
+def describe(report: importer.ImportReport, name: str) -> list[str]:
+    verb = "Would load" if report.dry_run else "Loaded"
+    lines = [f"{verb} {report.loaded:,} of {report.rows:,} rows from {name}."]
+    for what, counts in (("Practitioners", report.practitioners), ("Practices", report.practices)):
+        lines.append(
+            f"{what}: {counts['added']:,} added, {counts['updated']:,} updated, "
+            f"{counts['unchanged']:,} unchanged."
+        )
+    lines.append(f"Queued for a registration check: {report.queued:,}.")
+    if report.errors:
+        lines.append(f"{len(report.errors):,} rows not loaded:")
+        lines.extend(f"  line {error.line}: {error.message}" for error in report.errors)
+    return lines

@@ -1,0 +1,1 @@
+"""`finder refresh` (being written)."""

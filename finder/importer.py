@@ -1,0 +1,299 @@
+"""Import a provider list (an insurer's network, a clinic chain) from CSV into the directory.
+
+Physiotherapists' practice addresses are not on the HCPC register, so a provider list is how
+they become findable by postcode. Every row is validated; bad rows are reported with their line
+numbers and reasons while the good rows load, all in one transaction. Re-importing the same file
+changes nothing. Imported practitioners join the check queue (`check_queue`) and show as "not
+yet verified" until a refresh checks them on their register.
+
+Columns (header row required, any order, names case-insensitive):
+
+    practitioner_name   required
+    profession          required: physiotherapist, osteopath or chiropractor
+    register            optional: hcpc, gosc or gcc; must match the profession
+    registration_number required: PH123456 (HCPC), 9123 (GOsC), 04567 (GCC)
+    practice_name       required
+    address_1..address_3, town   optional address lines
+    postcode            required: a full UK postcode
+    phone, email, website        optional
+    features            optional, separated by ';': home_visits, wheelchair_access,
+                        language:Welsh (one per language)
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from finder import directory, postcodes
+from finder.batch import changed, transaction
+from finder.errors import FinderError, InvalidInput
+from scrapers import gcc, gosc, hcpc
+
+MIGRATIONS = Migrations("finder.importer")
+
+REQUIRED_COLUMNS = (
+    "practitioner_name",
+    "profession",
+    "registration_number",
+    "practice_name",
+    "postcode",
+)
+OPTIONAL_COLUMNS = (
+    "register",
+    "address_1",
+    "address_2",
+    "address_3",
+    "town",
+    "phone",
+    "email",
+    "website",
+    "features",
+)
+ADDRESS_COLUMNS = ("address_1", "address_2", "address_3", "town")
+FLAG_FEATURES = ("home_visits", "wheelchair_access")
+MAX_ROWS = 100_000
+SOURCE = "import"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
+WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+NUMBER_CHECKS: dict[str, Callable[[str], str]] = {
+    "hcpc": lambda number: hcpc.normalise_number(number)[0],
+    "gosc": gosc.normalise_number,
+    "gcc": gcc.normalise_number,
+}
+NUMBER_EXAMPLES = {"hcpc": "PH123456", "gosc": "9123", "gcc": "04567"}
+
+
+@MIGRATIONS()
+def create_check_queue(db: sqlite_utils.Database) -> None:
+    # Practitioners waiting for a check on their register; a refresh of that register drains it.
+    db.execute(
+        """create table check_queue (
+            register text not null,
+            registration_number text not null,
+            name text,
+            queued_at text not null,
+            reason text not null,
+            primary key (register, registration_number)
+        )"""
+    )
+
+
+@dataclass
+class RowError:
+    line: int
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    loaded: int = 0
+    practitioners: dict[str, int] = field(
+        default_factory=lambda: {"added": 0, "updated": 0, "unchanged": 0}
+    )
+    practices: dict[str, int] = field(
+        default_factory=lambda: {"added": 0, "updated": 0, "unchanged": 0}
+    )
+    queued: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "loaded": self.loaded,
+            "practitioners": dict(self.practitioners),
+            "practices": dict(self.practices),
+            "queued_for_check": self.queued,
+            "errors": [error.to_dict() for error in self.errors],
+            "dry_run": self.dry_run,
+        }
+
+
+def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs from CSV bytes; InvalidInput for a file that is not usable."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            "The file is not UTF-8 text: save it as CSV UTF-8 and try again.", code="not_utf8"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames:
+        raise InvalidInput("The file is empty: it needs a header row and rows.", code="empty")
+    reader.fieldnames = [(name or "").strip().lower() for name in reader.fieldnames]
+    missing = [name for name in REQUIRED_COLUMNS if name not in reader.fieldnames]
+    if missing:
+        raise InvalidInput(
+            f"The file lacks the column(s) {', '.join(missing)}; the header row must name "
+            f"{', '.join(REQUIRED_COLUMNS)} (optional: {', '.join(OPTIONAL_COLUMNS)}).",
+            code="missing_columns",
+        )
+    rows = []
+    for row in reader:
+        if len(rows) >= MAX_ROWS:
+            raise InvalidInput(
+                f"The file has more than {MAX_ROWS:,} rows: split it.", code="too_many_rows"
+            )
+        values = {key: (value or "").strip() for key, value in row.items() if key}
+        if any(values.values()):  # skip blank lines
+            rows.append((reader.line_num, values))
+    return rows
+
+
+def validate_row(row: dict[str, str], table: postcodes.PostcodeTable) -> tuple[dict, dict]:
+    """The practitioner and the practice a row describes; InvalidInput saying what is wrong."""
+    problems = [f"{name} is empty" for name in REQUIRED_COLUMNS if not row.get(name)]
+    if problems:
+        raise InvalidInput("; ".join(problems))
+    profession = row["profession"].lower()
+    if profession not in directory.PROFESSIONS:
+        raise InvalidInput(
+            f"profession {row['profession']!r} is not one of {', '.join(directory.PROFESSIONS)}"
+        )
+    register = directory.PROFESSIONS[profession]
+    if row.get("register") and row["register"].lower() != register:
+        raise InvalidInput(f"a {profession} is on the {register.upper()} register, not "
+                           f"{row['register']!r}")  # fmt: skip
+    try:
+        number = NUMBER_CHECKS[register](row["registration_number"])
+    except ValueError:
+        raise InvalidInput(
+            f"{row['registration_number']!r} is not a {register.upper()} registration number "
+            f"(like {NUMBER_EXAMPLES[register]})"
+        ) from None
+    practice = _practice(row, table)
+    practitioner = {
+        "register": register,
+        "registration_number": number,
+        "name": " ".join(row["practitioner_name"].split()),
+        "profession": profession,
+        "source": SOURCE,
+    }
+    return practitioner, practice
+
+
+def _practice(row: dict[str, str], table: postcodes.PostcodeTable) -> dict:
+    try:
+        location = table.lookup(row["postcode"])
+    except FinderError as error:
+        raise InvalidInput(f"postcode: {error.message}") from None
+    if location.precision != "postcode" and location.note is None:
+        raise InvalidInput(f"postcode {row['postcode']!r} is not a full postcode, like LS6 2AB")
+    for name, pattern in (("phone", PHONE), ("email", EMAIL), ("website", WEBSITE)):
+        if row.get(name) and not pattern.match(row[name]):
+            raise InvalidInput(f"{name} {row[name]!r} does not look like one")
+    name = " ".join(row["practice_name"].split())
+    postcode = postcodes.parse(row["postcode"]).text
+    digest = hashlib.sha256(f"{name.casefold()}|{postcode}".encode()).hexdigest()[:16]
+    return {
+        "key": f"{SOURCE}:{digest}",
+        "name": name,
+        "address": [row[col] for col in ADDRESS_COLUMNS if row.get(col)],
+        "postcode": postcode,
+        "latitude": location.latitude,
+        "longitude": location.longitude,
+        "phone": row.get("phone") or None,
+        "email": row.get("email") or None,
+        "website": row.get("website") or None,
+        "features": parse_features(row.get("features", "")),
+        "source": SOURCE,
+    }
+
+
+def parse_features(text: str) -> dict:
+    """'home_visits; language:Welsh' -> the features dict the directory stores."""
+    features: dict = {flag: False for flag in FLAG_FEATURES}
+    features["languages"] = []
+    for token in (part.strip() for part in text.split(";")):
+        if not token:
+            continue
+        if token.lower() in FLAG_FEATURES:
+            features[token.lower()] = True
+        elif token.lower().startswith("language:") and token.split(":", 1)[1].strip():
+            features["languages"].append(token.split(":", 1)[1].strip())
+        else:
+            raise InvalidInput(
+                f"feature {token!r} is not one of {', '.join(FLAG_FEATURES)}, language:NAME"
+            )
+    return features
+
+
+def import_csv(
+    db: sqlite_utils.Database,
+    data: bytes,
+    table: postcodes.PostcodeTable,
+    *,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Validate every row, load the good ones in one transaction, report the bad ones."""
+    report = ImportReport(dry_run=dry_run)
+    rows = read_rows(data)
+    report.rows = len(rows)
+    valid = []
+    for line, row in rows:
+        try:
+            valid.append(validate_row(row, table))
+        except InvalidInput as error:
+            report.errors.append(RowError(line, error.message))
+    seen_practitioners: set = set()
+    seen_practices: set = set()
+    with transaction(db, commit=not dry_run) as tx:
+        for practitioner, practice in valid:
+            pair = (practitioner["register"], practitioner["registration_number"])
+            _count(tx, report.practitioners, pair, seen_practitioners, _exists_practitioner,
+                   lambda p=practitioner: directory.upsert_practitioners(tx, [p]))  # fmt: skip
+            _count(tx, report.practices, practice["key"], seen_practices, _exists_practice,
+                   lambda p=practice: directory.upsert_practice(tx, p))  # fmt: skip
+            tx.conn.execute(
+                "insert or ignore into practice_practitioners "
+                "select id, ?, ? from practices where key = ?",
+                (*pair, practice["key"]),
+            )
+            report.queued += queue_check(tx, *pair, practitioner["name"], "imported")
+            report.loaded += 1
+    return report
+
+
+def _count(tx, counts: dict, key, seen: set, exists: Callable, upsert: Callable) -> None:
+    was_there = exists(tx, key)
+    wrote = changed(tx, upsert)
+    if key in seen:
+        return  # a practice on several rows counts once
+    seen.add(key)
+    counts["unchanged" if not wrote else "updated" if was_there else "added"] += 1
+
+
+def _exists_practitioner(tx, pair: tuple[str, str]) -> bool:
+    return bool(
+        tx.conn.execute(
+            "select 1 from practitioners where register = ? and registration_number = ?", pair
+        ).fetchone()
+    )
+
+
+def _exists_practice(tx, key: str) -> bool:
+    return bool(tx.conn.execute("select 1 from practices where key = ?", (key,)).fetchone())
+
+
+def queue_check(db, register: str, number: str, name: str | None, reason: str) -> int:
+    """Queue a practitioner never checked on their register; 1 if newly queued, else 0."""
+    cursor = db.conn.execute(
+        """insert or ignore into check_queue
+            select ?, ?, ?, ?, ? where not exists (select 1 from registrations
+                where register = ? and registration_number = ?)""",
+        (register, number, name, directory.now_iso(), reason, register, number),
+    )
+    return cursor.rowcount
