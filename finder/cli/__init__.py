@@ -14,7 +14,14 @@ from finder import config as settings
 from finder.errors import FinderError
 
 # Modules whose commands are attached to `cli`, in help order.
-COMMAND_MODULES = ["finder.cli.postcodes", "finder.cli.serve", "finder.cli.selfref"]
+COMMAND_MODULES = [
+    "finder.cli.postcodes",
+    "finder.cli.serve",
+    "finder.cli.selfref",
+    "finder.cli.check",
+    "finder.cli.registers",
+    "finder.cli.keys",
+]
 
 
 class FinderGroup(click.Group):

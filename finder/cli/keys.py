@@ -1,0 +1,73 @@
+"""`finder keys create|list|revoke`: API keys for the bulk and history endpoints."""
+
+from __future__ import annotations
+
+import click
+
+from finder import apikeys, db
+from finder.cli import cli, load_config
+
+
+@cli.group(name="keys")
+def keys_group() -> None:
+    """Make, list and revoke API keys (needed for bulk checks and history).
+
+    \b
+        finder keys create "Acme Insurance"
+        finder keys list
+        finder keys revoke "Acme Insurance"
+    """
+
+
+@keys_group.command(name="create")
+@click.argument("name")
+def create(name: str) -> None:
+    """Make a key called NAME and print it. It is shown only this once: only a hash is kept.
+
+    finder keys create "Acme Insurance"
+    """
+    database = db.open_main(load_config()["DATA_DIR"])
+    try:
+        key = apikeys.create(database, name)
+    finally:
+        database.close()
+    click.echo(key)
+    click.echo(
+        f"API key for {name!r}: send it as 'Authorization: Bearer <key>'. "
+        "Keep it now: it cannot be shown again.",
+        err=True,
+    )
+
+
+@keys_group.command(name="list")
+def list_command() -> None:
+    """List every key's name, when it was made and when (if ever) it was revoked.
+
+    finder keys list
+    """
+    database = db.open_main(load_config()["DATA_DIR"])
+    try:
+        keys = apikeys.list_keys(database)
+    finally:
+        database.close()
+    if not keys:
+        click.echo("No API keys yet: make one with `finder keys create NAME`.")
+        return
+    for key in keys:
+        state = f"revoked {key['revoked_at']}" if key["revoked_at"] else "active"
+        click.echo(f"{key['name']}\tcreated {key['created_at']}\t{state}")
+
+
+@keys_group.command(name="revoke")
+@click.argument("name")
+def revoke(name: str) -> None:
+    """Stop the key called NAME working, at once.
+
+    finder keys revoke "Acme Insurance"
+    """
+    database = db.open_main(load_config()["DATA_DIR"])
+    try:
+        apikeys.revoke(database, name)
+    finally:
+        database.close()
+    click.echo(f"Revoked the API key {name!r}.")

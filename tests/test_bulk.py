@@ -1,0 +1,224 @@
+"""Bulk checks: reading the insurer's CSV, checking every row, writing the results CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from finder import db, registrations
+from finder.errors import InvalidInput
+from scrapers.errors import RegisterUnavailable
+from scrapers.records import Registration
+
+NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+
+
+def test_a_csv_is_read_with_its_extra_columns_in_order():
+    data = b"Policy,Register,Registration Number,Name,Notes\nP1,hcpc,PH123456,Ellis Example,x\n"
+    assert registrations.read_csv(data) == [
+        {
+            "Policy": "P1",
+            "register": "hcpc",
+            "registration_number": "PH123456",
+            "name": "Ellis Example",
+            "Notes": "x",
+        }
+    ]
+
+
+def test_excels_byte_order_mark_blank_lines_and_ragged_rows_are_fine():
+    data = (
+        "\ufeffregister,registration_number,name\r\ngcc,04567\r\n\r\n,,\r\ngosc,9123,Alex,extra\r\n"
+    )
+    assert registrations.read_csv(data.encode("utf-8")) == [
+        {"register": "gcc", "registration_number": "04567", "name": ""},
+        {"register": "gosc", "registration_number": "9123", "name": "Alex"},
+    ]
+
+
+def test_accented_names_survive_the_round_trip():
+    rows = registrations.read_csv(
+        "register,registration_number,name\nhcpc,PH1,Zoë Ñúñez\n".encode()
+    )
+    assert registrations.read_csv(registrations.write_csv(rows).encode()) == rows
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "status", "message"),
+    [
+        (
+            b"",
+            "empty_file",
+            400,
+            "The file is empty: it needs a header line register,registration_number,name "
+            "and one line per registration.",
+        ),
+        (
+            b"register,registration_number\n",
+            "empty_file",
+            400,
+            "The file has a header line but no registrations to check.",
+        ),
+        (
+            b"reg,number,name\nhcpc,PH123456,E\n",
+            "missing_columns",
+            400,
+            "The file needs the columns register and registration_number (name is optional); "
+            "missing: register, registration_number. Its first line has: reg, number, name.",
+        ),
+        (
+            "register,registration_number,name\nhcpc,PH1,Zoë\n".encode("cp1252"),
+            "not_utf8",
+            400,
+            "The file is not UTF-8 text: in Excel, save it as CSV UTF-8 (Comma delimited) "
+            "and upload it again.",
+        ),
+        (
+            b"register,registration_number\n" + b"gcc,04567\n" * 10_001,
+            "too_many_rows",
+            413,
+            "The file has 10,001 rows; one upload can check at most 10,000. "
+            "Split it into smaller files.",
+        ),
+    ],
+    ids=["empty", "header-only", "missing-columns", "not-utf8", "10001-rows"],
+)
+def test_a_csv_that_cannot_be_checked_gets_a_message_saying_what_to_do(data, code, status, message):
+    with pytest.raises(InvalidInput) as caught:
+        registrations.read_csv(data)
+    assert (caught.value.code, caught.value.status, caught.value.message) == (
+        code,
+        status,
+        message,
+    )
+
+
+def test_exactly_ten_thousand_rows_are_accepted():
+    data = b"register,registration_number\n" + b"gcc,04567\n" * 10_000
+    assert len(registrations.read_csv(data)) == 10_000
+
+
+def test_results_csv_has_every_column_and_disarms_spreadsheet_formulas():
+    text = registrations.write_csv(
+        [
+            {"policy": "=HYPERLINK(1)", "stale": True, "changed": False, "reason": None},
+            {"policy": "P2", "stale": False, "changed": True, "reason": "x", "error": "bad"},
+        ]
+    )
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["policy", "stale", "changed", "reason", "error"],
+        ["'=HYPERLINK(1)", "true", "false", "", ""],
+        ["P2", "false", "true", "x", "bad"],
+    ]
+
+
+class CountingClients:
+    def __init__(self, fail: set[str] = frozenset()):
+        self.asked: list[tuple[str, str]] = []
+        self.fail = fail
+
+    def lookup(self, register, number):
+        self.asked.append((register, number))
+        if register in self.fail:
+            raise RegisterUnavailable("HTTP 503 after 4 attempts")
+        return Registration(
+            register=register,
+            registration_number=number,
+            name="Ellis Example",
+            profession="physiotherapist",
+            status_raw="Registered",
+            outcome="registered",
+            outcome_reason=None,
+            source_url=f"https://register.example/{number}",
+            page_sha256="0" * 64,
+        )
+
+
+@pytest.fixture
+def db_path(data_dir):
+    db.open_main(data_dir).close()
+    return db.main_db_path(data_dir)
+
+
+def test_bad_rows_get_their_own_error_and_the_rest_are_checked(db_path):
+    rows = [
+        {"ref": "1", "register": "hcpc", "registration_number": "PH123456", "name": "E Example"},
+        {"ref": "2", "register": "nhs", "registration_number": "1", "name": ""},
+        {"ref": "3", "register": "gcc", "registration_number": "4567x", "name": ""},
+    ]
+    results = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    assert [(r["ref"], r["outcome"], r["name_match"], r["error"]) for r in results] == [
+        ("1", "registered", "probable", None),
+        ("2", None, None, "'nhs' is not a register: use hcpc, gosc or gcc"),
+        ("3", None, None, "'4567x' is not valid: GCC numbers are up to 5 digits, like 04567"),
+    ]
+    assert list(results[0]) == [
+        "ref",
+        "register",
+        "registration_number",
+        "name",
+        "outcome",
+        "status_raw",
+        "name_on_register",
+        "name_match",
+        "name_match_score",
+        "checked_at",
+        "source_url",
+        "evidence_sha256",
+        "stale",
+        "changed",
+        "reason",
+        "error",
+    ]
+    assert list(results[1]) == list(results[0])
+
+
+def test_the_same_number_twice_is_asked_once_and_cached_rows_not_at_all(db_path):
+    clients = CountingClients()
+    rows = [
+        {"register": "gcc", "registration_number": "4567"},
+        {"register": "gcc", "registration_number": "04567", "name": "Ellis Example"},
+    ]
+    first = registrations.check_many(db_path, rows, clients=clients, now=NOW)
+    assert [(r["registration_number"], r["name_match"]) for r in first] == [
+        ("04567", None),
+        ("04567", "exact"),
+    ]
+    again = registrations.check_many(db_path, rows, clients=clients, now=NOW)
+    assert again == first
+    assert clients.asked == [("gcc", "04567")]
+
+
+def test_a_register_that_is_down_does_not_stop_the_others(db_path):
+    rows = [
+        {"register": "hcpc", "registration_number": "PH1"},
+        {"register": "gosc", "registration_number": "9123"},
+    ]
+    results = registrations.check_many(
+        db_path, rows, clients=CountingClients(fail={"hcpc"}), now=NOW
+    )
+    assert [(r["outcome"], r["reason"]) for r in results] == [
+        ("unknown", "register unavailable: HTTP 503 after 4 attempts"),
+        ("registered", None),
+    ]
+
+
+def test_json_rows_may_hold_numbers_and_non_objects(db_path):
+    rows = [{"register": "gosc", "registration_number": 9123}, ["gosc", "9123"]]
+    results = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    assert [(r["registration_number"], r["outcome"], r["error"]) for r in results] == [
+        ("9123", "registered", None),
+        (None, None, "Each row must be an object with register and number."),
+    ]
+
+
+def test_more_than_ten_thousand_rows_are_refused_before_anything_is_checked(db_path):
+    clients = CountingClients()
+    rows = [{"register": "gcc", "registration_number": "04567"}] * 10_001
+    with pytest.raises(InvalidInput) as caught:
+        registrations.check_many(db_path, rows, clients=clients)
+    assert (caught.value.code, caught.value.status) == ("too_many_rows", 413)
+    assert clients.asked == []
