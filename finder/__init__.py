@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     database.open_main(app.config["DATA_DIR"]).close()
 
     from finder.web import api, errors, pages, requests_db
+    from finder.web import search as search_web
     from finder.web import selfref as selfref_web
 
     requests_db.init_app(app)
@@ -36,4 +37,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(selfref_web.bp)
+    app.register_blueprint(search_web.bp)
+    app.register_blueprint(search_web.api_bp)
     return app

@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "finder.cli.postcodes",
     "finder.cli.serve",
     "finder.cli.selfref",
+    "finder.cli.search",
     "finder.cli.check",
     "finder.cli.registers",
     "finder.cli.keys",

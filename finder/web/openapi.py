@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 # Modules that describe their paths in OPENAPI_PATHS.
-PATH_MODULES = ["finder.web.openapi", "finder.web.selfref"]
+PATH_MODULES = ["finder.web.openapi", "finder.web.selfref", "finder.web.search"]
 
 
 def error_responses(*statuses: int) -> dict:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Blueprint, jsonify, render_template
 
 from finder.web.requests_db import get_db, get_postcodes
@@ -18,7 +20,17 @@ NAV_LINKS = [
 
 @bp.app_context_processor
 def layout_context() -> dict:
-    return {"nav_links": NAV_LINKS, "sample_data": False}
+    return {"nav_links": NAV_LINKS, "sample_data": _sample_data()}
+
+
+def _sample_data() -> bool:
+    """Whether the directory lists sample (fictional) practices: every page then says so."""
+    from finder.directory import has_sample_data
+
+    try:
+        return has_sample_data(get_db())
+    except sqlite3.Error:  # an error page must still render when the database cannot be read
+        return False
 
 
 @bp.get("/")

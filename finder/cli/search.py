@@ -1,0 +1,146 @@
+"""`finder search` and `finder demo`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from finder import db, demo, directory, postcodes, search
+from finder.cli import cli, load_config
+from finder.directory import PROFESSIONS
+from finder.listings import REGISTER_NAMES
+
+
+@cli.command(name="search")
+@click.option(
+    "--postcode", required=True, help="A full postcode (LS6 2AB) or its first part (LS6)."
+)
+@click.option(
+    "--profession",
+    "professions",
+    multiple=True,
+    type=click.Choice(list(PROFESSIONS)),
+    help="Only this profession; repeat for more. Default: all three.",
+)
+@click.option(
+    "--radius-km",
+    type=float,
+    default=search.DEFAULT_RADIUS_KM,
+    show_default=True,
+    help=f"How far to look, up to {search.MAX_RADIUS_KM:g} km.",
+)
+@click.option("--page", type=int, default=1, show_default=True, help="Which page of results.")
+@click.option(
+    "--per-page",
+    type=int,
+    default=search.DEFAULT_PER_PAGE,
+    show_default=True,
+    help=f"Results a page, up to {search.MAX_PER_PAGE}.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, as the API answers.")
+def search_command(
+    postcode: str,
+    professions: tuple[str, ...],
+    radius_km: float,
+    page: int,
+    per_page: int,
+    as_json: bool,
+) -> None:
+    """Practices near a postcode, nearest first, with each practitioner's registration.
+
+    finder search --postcode "LS6 2AB" --profession osteopath --radius-km 5
+    """
+    config = load_config()
+    query = search.Query.from_params(postcode, professions, radius_km, page, per_page)
+    database = db.open_main(config["DATA_DIR"])
+    table = postcodes.PostcodeTable(db.postcodes_db_path(config["DATA_DIR"]))
+    try:
+        found = search.search_postcode(database, table, query)
+    finally:
+        table.close()
+        database.close()
+    bases = {r: config[f"{r.upper()}_URL"] for r in REGISTER_NAMES}
+    if as_json:
+        click.echo(json.dumps(found.to_dict(bases), indent=2))
+        return
+    results = found.results
+    where = found.location.postcode + (
+        " (centre of the area)" if found.location.precision == "outcode" else ""
+    )
+    if not results.total:
+        click.echo(found.empty_message("km"))
+        _print_hits(found.nearest_outside)
+        return
+    first = (results.page - 1) * results.per_page + 1
+    click.echo(
+        f"{results.total} practices within {query.radius_km:g} km of {where}, nearest "
+        f"first; page {results.page} of {results.pages}:"
+    )
+    _print_hits(results.hits, first)
+
+
+def _print_hits(hits, first: int = 1) -> None:
+    for number, hit in enumerate(hits, start=first):
+        practice = hit.practice
+        click.echo(
+            f"\n{number}. {practice.name}: {search.format_distance(hit.distance_km, 'km')}"
+            f" ({search.format_distance(hit.distance_km, 'miles')})"
+        )
+        click.echo("   " + ", ".join([*practice.address, practice.postcode or ""]).strip(", "))
+        contact = [x for x in (practice.phone, practice.email, practice.website) if x]
+        if contact:
+            click.echo("   " + " | ".join(contact))
+        for person in hit.practitioners:
+            state = person.registration
+            status = (
+                f"{state.outcome}, checked {state.checked_at}"
+                if state.outcome
+                else "not yet verified"
+            )
+            click.echo(
+                f"   - {person.name}, {person.profession}, "
+                f"{REGISTER_NAMES[person.register]} {person.registration_number}: {status}"
+            )
+
+
+@cli.command(name="demo")
+@click.option(
+    "--size",
+    type=click.IntRange(1, 1_000_000),
+    default=300,
+    show_default=True,
+    help="How many sample practices.",
+)
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Do nothing (and succeed) when the directory already has practices.",
+)
+@click.option("--seed", type=int, help="Repeat the same names and numbers (places still vary).")
+def demo_command(size: int, if_empty: bool, seed: int | None) -> None:
+    """Fill an empty directory with a clearly labelled sample, to use the service offline.
+
+    The practices are fictional, with made-up people and registration numbers, at real
+    postcodes across England, Scotland, Wales and Northern Ireland; every page that shows them
+    says "sample data". Needs the postcode table (`finder postcodes build`).
+
+        finder demo --size 500
+    """
+    config = load_config()
+    database = db.open_main(config["DATA_DIR"])
+    try:
+        existing = directory.practice_count(database)
+        if existing and if_empty:
+            click.echo(f"The directory already has {existing:,} practices: no sample loaded.")
+            return
+        result = demo.load_sample(database, db.postcodes_db_path(config["DATA_DIR"]), size, seed)
+    finally:
+        database.close()
+    nations = ", ".join(
+        f"{n.replace('_', ' ').title()} {c:,}" for n, c in sorted(result.nations.items())
+    )
+    click.echo(
+        f"Loaded {result.practices:,} sample practices and {result.practitioners:,} "
+        f"practitioners ({nations}) in {result.seconds:.1f} s."
+    )

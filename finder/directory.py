@@ -1,0 +1,336 @@
+"""The directory: practitioners, practices, the link between them, and search by distance.
+
+Tables (owned here):
+- practitioners: one row per (register, registration_number); the number is a string so GCC's
+  leading zeros survive. Registration *state* is not stored here: it comes from `registrations`
+  (finder.registrations), joined on the same key; no row there means "not yet verified".
+- practices: keyed by a stable text `key` (e.g. "gosc:1234" or "sample:000042"); `id` is the
+  integer the spatial index needs.
+- practice_practitioners: who works where (many-to-many).
+- practice_locations: an R*Tree over the located, not retired practices, and practice_points:
+  their exact coordinates, precomputed trigonometry and a bit mask of the professions practising
+  there. Both are kept in step by triggers, so a search reads the index and these small rows,
+  nothing else, until it has its page. (R*Tree auxiliary columns would do, but read 2x slower.)
+
+Rows are never deleted by a refresh: `retired_at` takes them out of search and keeps history.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from finder.errors import InvalidInput
+
+MIGRATIONS = Migrations("finder.directory")
+
+# profession -> the register that holds it
+PROFESSIONS = {"physiotherapist": "hcpc", "osteopath": "gosc", "chiropractor": "gcc"}
+PROFESSION_BITS = {"physiotherapist": 1, "osteopath": 2, "chiropractor": 4}
+REGISTERS = ("hcpc", "gosc", "gcc")
+REGISTER_NAMES = {"hcpc": "HCPC", "gosc": "GOsC", "gcc": "GCC"}
+SAMPLE_SOURCE = "sample"
+
+# The mask of professions practising at practice `{id}` (its non-retired practitioners).
+_MASK_SQL = """(select coalesce(sum(distinct case p.profession
+        when 'physiotherapist' then 1 when 'osteopath' then 2 when 'chiropractor' then 4
+        else 0 end), 0)
+    from practice_practitioners l join practitioners p
+        on p.register = l.register and p.registration_number = l.registration_number
+    where l.practice_id = {id} and p.retired_at is null)"""
+
+_THIS_POINT = "practice_points.id"
+# A practice is indexed while it is located and not retired. Its point keeps the exact
+# coordinates (the R*Tree only has 32-bit floats) and the sine, cosine and radians the distance
+# formula needs, computed once here instead of on every search.
+_LOCATE_SQL = """insert into practice_locations
+    select new.id, new.latitude, new.latitude, new.longitude, new.longitude
+    where new.latitude is not null and new.longitude is not null and new.retired_at is null;
+insert into practice_points
+    select new.id, new.latitude, new.longitude, sin(radians(new.latitude)),
+        cos(radians(new.latitude)), radians(new.longitude), {mask}
+    where new.latitude is not null and new.longitude is not null and new.retired_at is null;"""
+_UNLOCATE_SQL = """delete from practice_locations where id = old.id;
+delete from practice_points where id = old.id;"""
+
+
+@MIGRATIONS()
+def create_directory_tables(db: sqlite_utils.Database) -> None:
+    statements = [
+        """create table practitioners (
+            register text not null check (register in ('hcpc', 'gosc', 'gcc')),
+            registration_number text not null,
+            name text not null,
+            profession text not null
+                check (profession in ('physiotherapist', 'osteopath', 'chiropractor')),
+            source text not null,
+            updated_at text not null,
+            retired_at text,
+            primary key (register, registration_number)
+        )""",
+        """create table practices (
+            id integer primary key,
+            key text not null unique,
+            name text not null,
+            address text not null default '[]',  -- JSON list of lines, postcode not included
+            postcode text,
+            latitude real,
+            longitude real,
+            phone text,
+            email text,
+            website text,
+            features text not null default '{}',  -- JSON: home_visits, wheelchair_access...
+            source text not null,
+            updated_at text not null,
+            retired_at text
+        )""",
+        "create index practices_source on practices (source)",
+        # Deferred keys let a bulk load insert links before the practices they point to.
+        """create table practice_practitioners (
+            practice_id integer not null references practices (id)
+                on delete cascade deferrable initially deferred,
+            register text not null,
+            registration_number text not null,
+            primary key (practice_id, register, registration_number),
+            foreign key (register, registration_number)
+                references practitioners (register, registration_number)
+                on delete cascade deferrable initially deferred
+        ) without rowid""",
+        """create index practice_practitioners_by_practitioner
+            on practice_practitioners (register, registration_number)""",
+        "create virtual table practice_locations using rtree(id, min_lat, max_lat, min_lon, "
+        "max_lon)",
+        """create table practice_points (
+            id integer primary key,
+            latitude real not null,
+            longitude real not null,
+            sin_lat real not null,
+            cos_lat real not null,
+            lon_radians real not null,
+            professions integer not null  -- bit mask: 1 physio, 2 osteopath, 4 chiropractor
+        )""",
+        f"""create trigger practices_located after insert on practices begin
+            {_LOCATE_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
+        end""",
+        f"""create trigger practices_moved
+            after update of latitude, longitude, retired_at on practices begin
+            {_UNLOCATE_SQL}
+            {_LOCATE_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
+        end""",
+        f"""create trigger practices_removed after delete on practices begin
+            {_UNLOCATE_SQL}
+        end""",
+        f"""create trigger practice_practitioner_added after insert on practice_practitioners
+        begin
+            update practice_points set professions = {_MASK_SQL.format(id="new.practice_id")}
+            where id = new.practice_id;
+        end""",
+        f"""create trigger practice_practitioner_removed after delete on practice_practitioners
+        begin
+            update practice_points set professions = {_MASK_SQL.format(id="old.practice_id")}
+            where id = old.practice_id;
+        end""",
+        f"""create trigger practitioner_changed
+            after update of profession, retired_at on practitioners begin
+            update practice_points set professions = {_MASK_SQL.format(id=_THIS_POINT)}
+            where id in (select practice_id from practice_practitioners
+                where register = new.register and registration_number = new.registration_number);
+        end""",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Commit on success, roll back on error; inside a caller's transaction, leave both to it
+    (an import that fails half-way must be able to roll back our upserts too)."""
+    if db.conn.in_transaction:
+        yield
+        return
+    with db.conn:
+        yield
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_practitioner(row: dict) -> tuple:
+    """The practitioner as an upsert tuple; InvalidInput when register and profession disagree."""
+    profession = row.get("profession")
+    if profession not in PROFESSIONS:
+        raise InvalidInput(
+            f"Unknown profession {profession!r}: expected one of {', '.join(PROFESSIONS)}.",
+            code="invalid_profession",
+        )
+    if row.get("register") != PROFESSIONS[profession]:
+        raise InvalidInput(
+            f"{profession.capitalize()}s are on the {REGISTER_NAMES[PROFESSIONS[profession]]} "
+            f"register, not {row.get('register')!r}.",
+            code="invalid_register",
+        )
+    number = str(row.get("registration_number") or "").strip()
+    if not number:
+        raise InvalidInput("A practitioner needs a registration number.", code="invalid_number")
+    return (row["register"], number, row["name"], profession, row.get("source") or "unknown")
+
+
+def upsert_practitioners(db: sqlite_utils.Database, rows: Iterable[dict]) -> int:
+    """Insert or update practitioners by (register, registration_number); revives retired rows.
+
+    Idempotent: upserting the same rows twice leaves the table as upserting them once.
+    """
+    stamp = now_iso()
+    values = [(*check_practitioner(row), stamp) for row in rows]
+    with _transaction(db):
+        db.conn.executemany(
+            """insert into practitioners
+                (register, registration_number, name, profession, source, updated_at)
+            values (?, ?, ?, ?, ?, ?)
+            on conflict (register, registration_number) do update set
+                name = excluded.name, profession = excluded.profession,
+                source = excluded.source, updated_at = excluded.updated_at, retired_at = null
+            where (name, profession, source, retired_at) is not
+                (excluded.name, excluded.profession, excluded.source, null)""",
+            values,
+        )
+    return len(values)
+
+
+def _practice_values(row: dict, stamp: str) -> tuple:
+    if not row.get("key") or not row.get("name"):
+        raise InvalidInput("A practice needs a key and a name.", code="invalid_practice")
+    lat, lon = row.get("latitude"), row.get("longitude")
+    if (lat is None) != (lon is None) or (
+        lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
+        raise InvalidInput(
+            f"Practice {row['key']} has an impossible location.", code="invalid_practice"
+        )
+    return (
+        row["key"],
+        row["name"],
+        json.dumps(list(row.get("address") or [])),
+        row.get("postcode"),
+        lat,
+        lon,
+        row.get("phone"),
+        row.get("email"),
+        row.get("website"),
+        json.dumps(row.get("features") or {}, sort_keys=True),
+        row.get("source") or "unknown",
+        stamp,
+    )
+
+
+_UPSERT_PRACTICE = """insert into practices (key, name, address, postcode, latitude, longitude,
+        phone, email, website, features, source, updated_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    on conflict (key) do update set
+        name = excluded.name, address = excluded.address, postcode = excluded.postcode,
+        latitude = excluded.latitude, longitude = excluded.longitude, phone = excluded.phone,
+        email = excluded.email, website = excluded.website, features = excluded.features,
+        source = excluded.source, updated_at = excluded.updated_at, retired_at = null
+    where (name, address, postcode, latitude, longitude, phone, email, website, features,
+            source, retired_at) is not
+        (excluded.name, excluded.address, excluded.postcode, excluded.latitude,
+         excluded.longitude, excluded.phone, excluded.email, excluded.website,
+         excluded.features, excluded.source, null)"""
+
+
+def upsert_practice(
+    db: sqlite_utils.Database, row: dict, practitioners: Sequence[tuple[str, str]] | None = None
+) -> int:
+    """Insert or update one practice by its `key`; returns its id (stable across upserts).
+
+    `practitioners`, when given, replaces who works there: (register, registration_number)
+    pairs of practitioners already upserted. Unchanged rows are not rewritten.
+    """
+    with _transaction(db):
+        db.conn.execute(_UPSERT_PRACTICE, _practice_values(row, now_iso()))
+        practice_id = db.conn.execute(
+            "select id from practices where key = ?", (row["key"],)
+        ).fetchone()[0]
+        if practitioners is not None:
+            _replace_links(db, practice_id, practitioners)
+    return practice_id
+
+
+def _replace_links(db: sqlite_utils.Database, practice_id: int, pairs: Sequence) -> None:
+    wanted = {(str(r), str(n)) for r, n in pairs}
+    current = set(
+        db.conn.execute(
+            "select register, registration_number from practice_practitioners "
+            "where practice_id = ?",
+            (practice_id,),
+        ).fetchall()
+    )
+    db.conn.executemany(
+        "delete from practice_practitioners where practice_id = ? and register = ? "
+        "and registration_number = ?",
+        [(practice_id, r, n) for r, n in sorted(current - wanted)],
+    )
+    db.conn.executemany(
+        "insert into practice_practitioners values (?, ?, ?)",
+        [(practice_id, r, n) for r, n in sorted(wanted - current)],
+    )
+
+
+def retire_practices(db: sqlite_utils.Database, keys: Iterable[str]) -> int:
+    """Take practices out of search (they stay in the table, for history)."""
+    with _transaction(db):
+        cursor = db.conn.executemany(
+            "update practices set retired_at = ? where key = ? and retired_at is null",
+            [(now_iso(), key) for key in keys],
+        )
+    return cursor.rowcount
+
+
+def retire_practitioners(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> int:
+    """Take practitioners out of search; a practice left with none drops out too."""
+    with _transaction(db):
+        cursor = db.conn.executemany(
+            "update practitioners set retired_at = ? where register = ? "
+            "and registration_number = ? and retired_at is null",
+            [(now_iso(), register, number) for register, number in keys],
+        )
+    return cursor.rowcount
+
+
+def practice_count(db: sqlite_utils.Database) -> int:
+    return db.execute("select count(*) from practices where retired_at is null").fetchone()[0]
+
+
+def has_sample_data(db: sqlite_utils.Database) -> bool:
+    """True when any sample (fictional) practice is listed: pages must then say so."""
+    return (
+        db.execute(
+            "select exists(select 1 from practices where source = ? and retired_at is null)",
+            (SAMPLE_SOURCE,),
+        ).fetchone()[0]
+        == 1
+    )
+
+
+def search_near(
+    db: sqlite_utils.Database,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    professions: Iterable[str] | None = None,
+    page: int = 1,
+    per_page: int = 20,
+):
+    """Practices near a point, nearest first: see finder.search.search_near."""
+    from finder import search
+
+    return search.search_near(db, lat, lon, radius_km, professions, page, per_page)

@@ -1,0 +1,308 @@
+"""Reading the directory: practices near a point, nearest first, with who works there.
+
+search_near() asks the R*Tree for the practices in a box around the circle, computes the exact
+great-circle distance (geopy's formula, in SQLite's math functions) for those candidates only,
+and pages through them nearest first, ties broken by practice id. search_postcode() is the
+whole patient search: a postcode, the page, and the nearest practices beyond an empty circle.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from finder.directory import PROFESSION_BITS, PROFESSIONS
+from finder.errors import InvalidInput
+from finder.listings import KM_PER_MILE, Hit, load_practices, load_practitioners
+
+EARTH_RADIUS_KM = 6371.009  # geopy's great_circle radius: results match geopy exactly
+MAX_SEARCH_KM = 1500.0  # past the whole UK: wider than this is never useful
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    hits: tuple[Hit, ...]
+    total: int
+    page: int
+    per_page: int
+    radius_km: float
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance, computed exactly as geopy's great_circle((lat1, lon1), (lat2, lon2))
+    and as the SQL in search_near (same operations in the same order, so the same float)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    sin1, cos1, sin2, cos2 = math.sin(p1), math.cos(p1), math.sin(p2), math.cos(p2)
+    delta = math.radians(lon2) - math.radians(lon1)
+    cos_d, sin_d = math.cos(delta), math.sin(delta)
+    d = math.atan2(
+        math.sqrt((cos2 * sin_d) ** 2 + (cos1 * sin2 - sin1 * cos2 * cos_d) ** 2),
+        sin1 * sin2 + cos1 * cos2 * cos_d,
+    )
+    return EARTH_RADIUS_KM * d
+
+
+# The same formula as distance_km, in SQLite's math functions, for the R*Tree candidates only;
+# sin_lat, cos_lat and lon_radians were computed by the same functions when the row was written.
+_DISTANCE_SQL = """:radius * atan2(
+    sqrt(pow(p.cos_lat * sin(p.lon_radians - :lng1), 2)
+        + pow(:cos1 * p.sin_lat - :sin1 * p.cos_lat * cos(p.lon_radians - :lng1), 2)),
+    :sin1 * p.sin_lat + :cos1 * p.cos_lat * cos(p.lon_radians - :lng1))"""
+
+# Materialized, so the distance is computed once per candidate, not again for the sort.
+_WITHIN_SQL = f"""with candidates as materialized (
+        select r.id, {_DISTANCE_SQL} as distance_km
+        from practice_locations r join practice_points p on p.id = r.id
+        where r.min_lat <= :north and r.max_lat >= :south
+            and r.min_lon <= :east and r.max_lon >= :west and (p.professions & :mask) != 0
+    ),
+    within as materialized (select id, distance_km from candidates where distance_km <= :within)
+"""
+
+_PAGE_SQL = f"""{_WITHIN_SQL} select id, distance_km, (select count(*) from within) from within
+    order by distance_km, id limit :limit offset :offset"""
+
+_COUNT_SQL = f"{_WITHIN_SQL} select count(*) from within"
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> dict[str, float]:
+    """A latitude/longitude box holding every point within radius_km, with a little to spare
+    (the R*Tree stores 32-bit floats; the exact distance decides afterwards)."""
+    angle = radius_km / EARTH_RADIUS_KM
+    dlat = math.degrees(angle) * 1.0001 + 1e-6
+    ratio = math.sin(min(angle, math.pi / 2)) / max(math.cos(math.radians(lat)), 1e-12)
+    dlon = 180.0 if ratio >= 1 else math.degrees(math.asin(ratio)) * 1.0001 + 1e-6
+    return {"south": lat - dlat, "north": lat + dlat, "west": lon - dlon, "east": lon + dlon}
+
+
+def profession_mask(professions: Iterable[str] | None) -> int:
+    chosen = list(professions or PROFESSIONS)
+    for name in chosen:
+        if name not in PROFESSIONS:
+            raise InvalidInput(
+                f"profession must be one of {', '.join(PROFESSIONS)}, not {name!r}.",
+                code="invalid_parameter",
+            )
+    return sum(PROFESSION_BITS[name] for name in set(chosen))
+
+
+def search_near(
+    db: sqlite_utils.Database,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    professions: Iterable[str] | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> SearchPage:
+    """Practices within radius_km of (lat, lon), nearest first (ties by practice id).
+
+    Candidates come from the R*Tree box around the circle; the exact great-circle distance is
+    computed only for them. `professions` None means all three; a practice matches when at
+    least one current practitioner there has one of them.
+    """
+    if not 0 < radius_km <= MAX_SEARCH_KM:
+        raise InvalidInput(
+            f"radius_km must be more than 0 and at most {MAX_SEARCH_KM:g}.",
+            code="invalid_parameter",
+        )
+    if page < 1 or per_page < 1:
+        raise InvalidInput("page and per_page must be 1 or more.", code="invalid_parameter")
+    professions = list(professions or PROFESSIONS)
+    lat1 = math.radians(lat)
+    params = {
+        **bounding_box(lat, lon, radius_km),
+        "mask": profession_mask(professions),
+        "radius": EARTH_RADIUS_KM,
+        "within": radius_km,
+        "lng1": math.radians(lon),
+        "sin1": math.sin(lat1),
+        "cos1": math.cos(lat1),
+        "limit": per_page,
+        "offset": (page - 1) * per_page,
+    }
+    rows = db.execute(_PAGE_SQL, params).fetchall()
+    total = (
+        rows[0][2] if rows else (db.execute(_COUNT_SQL, params).fetchone()[0] if page > 1 else 0)
+    )
+    ids = [row[0] for row in rows]
+    hits = ()
+    if ids:
+        practices = load_practices(db, ids)
+        people = load_practitioners(db, ids, professions)
+        hits = tuple(Hit(d, practices[i], tuple(people.get(i, ()))) for i, d, _ in rows)
+    return SearchPage(hits, total, page, per_page, radius_km)
+
+
+def nearest_beyond(
+    db: sqlite_utils.Database,
+    lat: float,
+    lon: float,
+    radius_km: float,
+    professions: Iterable[str] | None = None,
+    limit: int = 5,
+) -> tuple[Hit, ...]:
+    """The nearest practices outside radius_km, for "none within 5 miles; the nearest are...".
+
+    Doubles the circle until something is in it, then doubles once more so the answer shows
+    a few choices, not only the first one found; each step is one R*Tree search.
+    """
+    radius, found_at = radius_km, None
+    while radius < MAX_SEARCH_KM:
+        radius = min(radius * 2, MAX_SEARCH_KM)
+        found = search_near(db, lat, lon, radius, professions, 1, limit)
+        if found.total >= limit or (found.total and found_at is not None):
+            return found.hits
+        if found.total:
+            found_at = radius
+    return found.hits if radius_km < MAX_SEARCH_KM else ()
+
+
+# --- a patient's search: postcode in, page of results out ----------------------------------
+
+DEFAULT_RADIUS_KM = 10.0
+MAX_RADIUS_KM = 100.0
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated search request; from_params() names the parameter that is wrong."""
+
+    postcode: str
+    professions: tuple[str, ...] = ()  # empty: all three
+    radius_km: float = DEFAULT_RADIUS_KM
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    @classmethod
+    def from_params(
+        cls,
+        postcode: str | None,
+        professions: Iterable[str] = (),
+        radius_km: str | float | None = None,
+        page: str | int | None = None,
+        per_page: str | int | None = None,
+    ) -> Query:
+        chosen = tuple(dict.fromkeys(p.strip().lower() for p in professions if p.strip()))
+        for name in chosen:
+            if name not in PROFESSIONS:
+                raise InvalidInput(
+                    f"profession must be one of {', '.join(PROFESSIONS)}; {name!r} is not.",
+                    code="invalid_parameter",
+                )
+        return cls(
+            postcode=postcode or "",
+            professions=chosen,
+            radius_km=_number("radius_km", radius_km, DEFAULT_RADIUS_KM, MAX_RADIUS_KM, float),
+            page=_number("page", page, 1, MAX_PAGE, int),
+            per_page=_number("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE, int),
+        )
+
+
+def _number(name: str, raw, default, most, kind):
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return default
+    try:
+        value = kind(raw)
+    except (TypeError, ValueError):
+        value = None
+    if kind is int and value is None:
+        raise InvalidInput(
+            f"{name} must be a whole number from 1 to {most}.", code="invalid_parameter"
+        )
+    if value is None or not math.isfinite(value) or not 0 < value <= most:
+        low = "1" if kind is int else "more than 0"
+        raise InvalidInput(
+            f"{name} must be a number from {low} to {most:g}.", code="invalid_parameter"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class PostcodeSearch:
+    query: Query
+    location: object  # finder.postcodes.Location
+    results: SearchPage
+    nearest_outside: tuple[Hit, ...]  # only when nothing is within the radius
+
+    def to_dict(self, base_urls: Mapping[str, str] | None = None) -> dict:
+        """The API's answer (the field names are a public contract)."""
+        loc = self.location
+        return {
+            "query": {
+                "postcode": loc.postcode,
+                "precision": loc.precision,
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+                "radius_km": self.query.radius_km,
+                "professions": list(self.query.professions or PROFESSIONS),
+            },
+            "total": self.results.total,
+            "page": self.results.page,
+            "per_page": self.results.per_page,
+            "pages": self.results.pages,
+            "results": [hit.to_dict(base_urls) for hit in self.results.hits],
+            "nearest_outside_radius": [hit.to_dict(base_urls) for hit in self.nearest_outside],
+            "message": self.empty_message("km") if not self.results.total else None,
+        }
+
+    def empty_message(self, unit: str = "miles") -> str:
+        """ "No osteopaths within 5 miles of LS6 2AB. The nearest are 8 to 15 miles away." """
+        who = profession_phrase(self.query.professions)
+        radius = format_distance(self.query.radius_km, unit)
+        text = f"No {who} within {radius} of {self.location.postcode}."
+        if not self.nearest_outside:
+            return text + " There are none in the directory yet."
+        near = [hit.distance_km for hit in self.nearest_outside]
+        low, high = format_distance(near[0], unit), format_distance(near[-1], unit)
+        if low == high:
+            return text + f" The nearest {'is' if len(near) == 1 else 'are'} {low} away."
+        return text + f" The nearest are {low.split()[0]} to {high} away."
+
+
+def profession_phrase(professions: Sequence[str]) -> str:
+    """('osteopath',) -> 'osteopaths'; two or three -> 'physiotherapists or osteopaths'."""
+    names = [f"{p}s" for p in PROFESSIONS if p in (professions or PROFESSIONS)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def format_distance(km: float, unit: str = "miles") -> str:
+    """'8 miles', '1.5 miles', '0.3 km': whole numbers from 10 up, one decimal below."""
+    value = km / KM_PER_MILE if unit == "miles" else km
+    shown = f"{value:.0f}" if value >= 10 else f"{value:.1f}".removesuffix(".0")
+    if unit == "miles":
+        return f"{shown} mile" if shown == "1" else f"{shown} miles"
+    return f"{shown} km"
+
+
+def search_postcode(db: sqlite_utils.Database, postcodes, query: Query) -> PostcodeSearch:
+    """Look up the postcode (or outward code) and search around it.
+
+    Raises the postcode table's errors (InvalidInput, NotFound, NotCovered, DataMissing).
+    """
+    location = postcodes.lookup(query.postcode)
+    results = search_near(
+        db,
+        location.latitude,
+        location.longitude,
+        query.radius_km,
+        query.professions,
+        query.page,
+        query.per_page,
+    )
+    nearest: tuple[Hit, ...] = ()
+    if results.total == 0:
+        nearest = nearest_beyond(
+            db, location.latitude, location.longitude, query.radius_km, query.professions
+        )
+    return PostcodeSearch(query, location, results, nearest)

@@ -1,0 +1,198 @@
+"""The directory tables: idempotent upserts, stable ids, the spatial index kept in step."""
+
+from __future__ import annotations
+
+import pytest
+
+from finder import directory, listings, search
+from finder.errors import InvalidInput
+
+OSTEO = {
+    "register": "gosc",
+    "registration_number": "9123",
+    "name": "Ada Example",
+    "profession": "osteopath",
+    "source": "test",
+}
+CHIRO = {
+    "register": "gcc",
+    "registration_number": "04567",
+    "name": "Ben Example",
+    "profession": "chiropractor",
+    "source": "test",
+}
+PRACTICE = {
+    "key": "test:1",
+    "name": "Headingley Clinic",
+    "address": ["1 Test Street", "Leeds"],
+    "postcode": "LS6 2AB",
+    "latitude": 53.8199,
+    "longitude": -1.5721,
+    "phone": "01632 960001",
+    "email": "hello@clinic.example",
+    "website": "https://clinic.example",
+    "features": {"home_visits": True, "wheelchair_access": False, "languages": []},
+    "source": "test",
+}
+PEOPLE = [("gosc", "9123"), ("gcc", "04567")]
+
+
+def snapshot(db) -> dict:
+    tables = [
+        "practitioners",
+        "practices",
+        "practice_practitioners",
+        "practice_locations",
+        "practice_points",
+    ]
+    return {
+        name: list(db.execute(f"select * from {name} order by 1, 2").fetchall()) for name in tables
+    }
+
+
+def ids_near(db, professions=None):
+    return [hit.practice.id for hit in search.search_near(db, 53.82, -1.57, 5, professions).hits]
+
+
+def test_upserting_the_same_rows_twice_changes_nothing(main_db):
+    directory.upsert_practitioners(main_db, [OSTEO, CHIRO])
+    first = directory.upsert_practice(main_db, PRACTICE, PEOPLE)
+    before = snapshot(main_db)
+    directory.upsert_practitioners(main_db, [OSTEO, CHIRO])
+    again = directory.upsert_practice(main_db, PRACTICE, PEOPLE)
+    assert (again, snapshot(main_db)) == (first, before)
+
+
+def test_registration_numbers_keep_their_leading_zeros(main_db):
+    directory.upsert_practitioners(main_db, [CHIRO])
+    assert main_db.execute("select registration_number from practitioners").fetchall() == [
+        ("04567",)
+    ]
+
+
+def test_an_upsert_updates_a_practice_in_place_and_moves_it_in_the_index(main_db):
+    directory.upsert_practitioners(main_db, [OSTEO])
+    practice_id = directory.upsert_practice(main_db, PRACTICE, [("gosc", "9123")])
+    moved = {
+        **PRACTICE,
+        "name": "Headingley Osteopaths",
+        "latitude": 55.95,
+        "longitude": -3.19,
+    }  # to Edinburgh
+    assert directory.upsert_practice(main_db, moved) == practice_id
+    assert ids_near(main_db) == []
+    found = search.search_near(main_db, 55.95, -3.19, 1).hits
+    assert [(h.practice.id, h.practice.name) for h in found] == [
+        (practice_id, "Headingley Osteopaths")
+    ]
+    # Leaving `practitioners` out keeps who works there.
+    assert [p.name for p in found[0].practitioners] == ["Ada Example"]
+
+
+def test_replacing_who_works_at_a_practice_updates_the_profession_filter(main_db):
+    directory.upsert_practitioners(main_db, [OSTEO, CHIRO])
+    practice_id = directory.upsert_practice(main_db, PRACTICE, [("gosc", "9123")])
+    assert (ids_near(main_db, ["osteopath"]), ids_near(main_db, ["chiropractor"])) == (
+        [practice_id],
+        [],
+    )
+    directory.upsert_practice(main_db, PRACTICE, [("gcc", "04567")])
+    assert (ids_near(main_db, ["osteopath"]), ids_near(main_db, ["chiropractor"])) == (
+        [],
+        [practice_id],
+    )
+
+
+def test_retired_practices_and_practitioners_drop_out_of_search(main_db):
+    directory.upsert_practitioners(main_db, [OSTEO, CHIRO])
+    practice_id = directory.upsert_practice(main_db, PRACTICE, PEOPLE)
+    directory.retire_practitioners(main_db, [("gcc", "04567")])
+    assert (ids_near(main_db, ["chiropractor"]), ids_near(main_db, ["osteopath"])) == (
+        [],
+        [practice_id],
+    )
+    assert [p.name for p in listings.get_practice(main_db, practice_id).practitioners] == [
+        "Ada Example"
+    ]
+    directory.retire_practices(main_db, ["test:1"])
+    assert (ids_near(main_db), listings.get_practice(main_db, practice_id)) == ([], None)
+    # Upserting it again (a refresh found it again) brings it back, with the same id.
+    assert directory.upsert_practice(main_db, PRACTICE) == practice_id
+    assert ids_near(main_db, ["osteopath"]) == [practice_id]
+
+
+def test_a_practice_without_a_location_is_kept_but_never_found(main_db):
+    directory.upsert_practitioners(main_db, [OSTEO])
+    unlocated = {**PRACTICE, "latitude": None, "longitude": None}
+    practice_id = directory.upsert_practice(main_db, unlocated, [("gosc", "9123")])
+    assert listings.get_practice(main_db, practice_id).practice.name == "Headingley Clinic"
+    assert main_db.execute("select count(*) from practice_locations").fetchone() == (0,)
+
+
+def test_registration_state_comes_from_the_registrations_table(main_db):
+    directory.upsert_practitioners(main_db, [OSTEO, CHIRO])
+    practice_id = directory.upsert_practice(main_db, PRACTICE, PEOPLE)
+    main_db["registrations"].insert(
+        {
+            "register": "gosc",
+            "registration_number": "9123",
+            "outcome": "registered",
+            "status_raw": "Registered",
+            "checked_at": "2026-11-20T10:00:00Z",
+            "source_url": "https://register.example/9123",
+        }
+    )
+    people = listings.get_practice(main_db, practice_id).practitioners
+    assert [p.to_dict() for p in people] == [
+        {
+            "name": "Ada Example",
+            "profession": "osteopath",
+            "register": "gosc",
+            "registration_number": "9123",
+            "registration": {
+                "outcome": "registered",
+                "status_raw": "Registered",
+                "checked_at": "2026-11-20T10:00:00Z",
+                "source_url": "https://register.example/9123",
+            },
+            "register_url": "https://register.example/9123",
+        },
+        {
+            "name": "Ben Example",
+            "profession": "chiropractor",
+            "register": "gcc",
+            "registration_number": "04567",
+            "registration": {
+                "outcome": None,
+                "status_raw": None,
+                "checked_at": None,
+                "source_url": None,
+            },
+            "register_url": "https://www.gcc-uk.org/search/chiro_results"
+            "?chiro_registration_number=04567",
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({**OSTEO, "register": "hcpc"}, "Osteopaths are on the GOsC register, not 'hcpc'."),
+        (
+            {**OSTEO, "profession": "dentist"},
+            "Unknown profession 'dentist': expected one of physiotherapist, osteopath, "
+            "chiropractor.",
+        ),
+        ({**OSTEO, "registration_number": " "}, "A practitioner needs a registration number."),
+    ],
+)
+def test_practitioners_that_make_no_sense_are_refused(main_db, row, message):
+    with pytest.raises(InvalidInput) as caught:
+        directory.upsert_practitioners(main_db, [row])
+    assert caught.value.message == message
+
+
+def test_a_practice_in_an_impossible_place_is_refused(main_db):
+    with pytest.raises(InvalidInput) as caught:
+        directory.upsert_practice(main_db, {**PRACTICE, "latitude": 95.0})
+    assert caught.value.message == "Practice test:1 has an impossible location."
