@@ -1,0 +1,283 @@
+"""The search pages, read as a person (or a screen reader) would: whole lists picked by CSS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from finder import db, directory
+
+
+def stamp(days_ago: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days_ago, hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+PEOPLE = [
+    ("gosc", "9123", "Ada Example", "osteopath", ("registered", "Registered", 3)),
+    ("hcpc", "PH900123", "Cara Example", "physiotherapist", None),
+    ("gcc", "04567", "Dev Example", "chiropractor", ("restricted", "Conditions of practice", 45)),
+    ("gcc", "04568", "Eve Example", "chiropractor", ("registered", "Practising", 0)),
+]
+PRACTICES = [  # key, name, postcode, lat, lon, staff
+    ("t:1", "Headingley Osteopaths", "LS6 3AA", 53.820277, -1.577001, [("gosc", "9123")]),
+    (
+        "t:2",
+        "Hyde Park Physiotherapy",
+        "LS6 1AA",
+        53.817859,
+        -1.574504,
+        [("hcpc", "PH900123"), ("gcc", "04567")],
+    ),
+    ("t:3", "City Chiropractic", "LS1 4DY", 53.795134, -1.546664, [("gcc", "04568")]),
+]
+
+
+def load(data_dir, practices=PRACTICES, source="test") -> None:
+    database = db.open_main(data_dir)
+    directory.upsert_practitioners(
+        database,
+        [
+            {
+                "register": r,
+                "registration_number": n,
+                "name": name,
+                "profession": p,
+                "source": source,
+            }
+            for r, n, name, p, _ in PEOPLE
+        ],
+    )
+    for key, name, postcode, lat, lon, staff in practices:
+        directory.upsert_practice(
+            database,
+            {
+                "key": key,
+                "name": name,
+                "address": ["1 Test Street", "Leeds"],
+                "postcode": postcode,
+                "latitude": lat,
+                "longitude": lon,
+                "phone": "01632 960001",
+                "features": {
+                    "home_visits": True,
+                    "wheelchair_access": False,
+                    "languages": ["Welsh"],
+                },
+                "source": source,
+            },
+            staff,
+        )
+    for register, number, _name, _profession, state in PEOPLE:
+        if state:
+            database["registrations"].insert(
+                {
+                    "register": register,
+                    "registration_number": number,
+                    "outcome": state[0],
+                    "status_raw": state[1],
+                    "checked_at": stamp(state[2]),
+                    "source_url": f"https://register.example/{number}",
+                }
+            )
+    database.close()
+
+
+@pytest.fixture
+def leeds(data_dir):
+    load(data_dir)
+
+
+def page(client, url, status=200) -> BeautifulSoup:
+    response = client.get(url)
+    assert response.status_code == status
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def texts(soup, selector) -> list[str]:
+    return [" ".join(node.get_text(" ", strip=True).split()) for node in soup.select(selector)]
+
+
+def test_home_page_is_the_search_form(client):
+    soup = page(client, "/")
+    form = soup.select_one("form.search-form")
+    assert (form["method"], form["action"]) == ("get", "/search")
+    assert texts(form, "label") == [
+        "Postcode",
+        "Any of these",
+        "Physiotherapist",
+        "Osteopath",
+        "Chiropractor",
+        "Distance",
+    ]
+    assert [o["value"] for o in form.select("select#miles option")] == [
+        "1",
+        "3",
+        "5",
+        "10",
+        "25",
+        "50",
+    ]
+    assert form.select_one("option[selected]")["value"] == "10"
+
+
+def test_results_list_the_nearest_practice_first_with_distances(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2AB&miles=5")
+    assert texts(soup, "h1") == ["Physiotherapists, osteopaths and chiropractors near LS6 2AB"]
+    assert texts(soup, ".results-summary")[0].startswith("3 practices within 5 miles, nearest")
+    assert texts(soup, ".results .practice-name") == [
+        "Headingley Osteopaths",
+        "Hyde Park Physiotherapy",
+        "City Chiropractic",
+    ]
+    assert texts(soup, ".results .distance") == [
+        "0.2 miles (0.4 km) away",
+        "0.3 miles (0.5 km) away",
+        "2.1 miles (3.4 km) away",
+    ]
+    assert texts(soup, ".results .practitioner-name") == [
+        "Ada Example",
+        "Cara Example",
+        "Dev Example",
+        "Eve Example",
+    ]
+
+
+def test_each_registration_has_a_badge_a_check_time_and_a_register_link(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2AB&miles=5")
+    assert texts(soup, ".results .registration") == [
+        "Registered · checked 3 days ago",
+        "Not yet verified",
+        "Registered with conditions · checked 45 days ago",
+        "Registered · checked today",
+    ]
+    assert texts(soup, ".results .registration-note") == [
+        "We have not checked this registration yet: check it on the HCPC register.",
+        "Last checked more than 30 days ago: the GCC register has the current status.",
+    ]
+    assert [(a.get_text(), a["href"]) for a in soup.select(".results .register-link a")] == [
+        ("See Ada Example on the GOsC register", "https://register.example/9123"),
+        (
+            "See Cara Example on the HCPC register",
+            "https://www.hcpc-uk.org/check-the-register/professional-registration-detail/"
+            "?query=PH900123&profession=PH",
+        ),
+        ("See Dev Example on the GCC register", "https://register.example/04567"),
+        ("See Eve Example on the GCC register", "https://register.example/04568"),
+    ]
+
+
+def test_filters_keep_their_choices_and_narrow_the_list(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2AB&profession=chiropractor&miles=3")
+    assert texts(soup, "h1") == ["Chiropractors near LS6 2AB"]
+    assert texts(soup, ".results .practice-name") == [
+        "Hyde Park Physiotherapy",
+        "City Chiropractic",
+    ]
+    assert texts(soup, ".results .practitioner-name") == ["Dev Example", "Eve Example"]
+    form = soup.select_one("#change-search ~ form, .change-search form")
+    assert form.select_one("input[name=profession][checked]")["value"] == "chiropractor"
+    assert form.select_one("option[selected]")["value"] == "3"
+    assert form.select_one("#postcode")["value"] == "LS6 2AB"
+
+
+def test_a_bad_postcode_shows_an_error_summary_and_keeps_what_was_typed(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2A&miles=5", status=400)
+    assert texts(soup, "title")[0].startswith("Error:")
+    message = (
+        "'LS6 2A' is not a full postcode: the last part needs a digit and two letters, "
+        "like the 2AB in LS6 2AB."
+    )
+    assert [(a.get_text(), a["href"]) for a in soup.select(".error-summary a")] == [
+        (message, "#postcode")
+    ]
+    assert texts(soup, ".error-message") == [f"Error: {message}"]
+    postcode = soup.select_one("input#postcode")
+    assert (postcode["value"], postcode["aria-describedby"]) == (
+        "LS6 2A",
+        "postcode-hint postcode-error",
+    )
+    assert soup.select_one("option[selected]")["value"] == "5"
+
+
+def test_an_unknown_postcode_is_explained_beside_the_form(client):
+    soup = page(client, "/search?postcode=LS6+9XX", status=404)
+    assert texts(soup, ".error-summary a") == [
+        "We cannot find the postcode LS6 9XX. Check it is right, or search with just the first "
+        "part (LS6)."
+    ]
+
+
+def test_nothing_within_the_distance_says_so_and_shows_the_nearest(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2AB&profession=osteopath&miles=1")
+    soup_far = page(client, "/search?postcode=LS1+4DY&profession=osteopath&miles=1")
+    assert texts(soup, ".results .practice-name") == ["Headingley Osteopaths"]  # 0.2 miles
+    assert texts(soup_far, ".no-results-message") == [
+        "No osteopaths within 1 mile of LS1 4DY. The nearest is 2.1 miles away."
+    ]
+    assert texts(soup_far, ".nearest .practice-name") == ["Headingley Osteopaths"]
+    assert texts(soup_far, "#nearest-heading") == ["The nearest beyond 1 mile"]
+
+
+def test_an_outward_code_search_says_distances_are_approximate(client, leeds):
+    soup = page(client, "/search?postcode=ls6")
+    assert texts(soup, ".notice")[-1] == (
+        "LS6 is the first part of a postcode, so distances are from the middle of that area. "
+        "Enter your full postcode for exact distances."
+    )
+
+
+def test_pages_of_results_link_to_each_other(client, data_dir):
+    many = [
+        (f"t:{i}", f"Practice {i:02d}", "LS6 3AA", 53.82 + i * 0.001, -1.577, [("gosc", "9123")])
+        for i in range(1, 26)
+    ]
+    load(data_dir, many)
+    first = page(client, "/search?postcode=LS6+2AB&miles=5")
+    second = page(client, "/search?postcode=LS6+2AB&miles=5&page=2")
+    assert len(first.select(".results > li")) == 20
+    assert texts(second, ".results .practice-name") == [f"Practice {i}" for i in range(21, 26)]
+    assert [(a.get_text(), a["href"]) for a in first.select(".pagination a")] == [
+        ("Next page", "/search?postcode=LS6+2AB&miles=5&page=2")
+    ]
+    assert [(a.get_text(), a["href"]) for a in second.select(".pagination a")] == [
+        ("Previous page", "/search?postcode=LS6+2AB&miles=5")
+    ]
+    assert texts(second, ".pagination .meta") == ["Page 2 of 2"]
+    assert second.select_one(".results")["start"] == "21"
+
+
+def test_the_practice_page_shows_contact_access_and_everyone_there(client, leeds):
+    results = page(client, "/search?postcode=LS6+2AB&miles=5")
+    link = results.select(".results .practice-name a")[1]["href"]
+    soup = page(client, link)
+    assert texts(soup, "h1") == ["Hyde Park Physiotherapy"]
+    assert texts(soup, ".distance") == ["0.3 miles (0.5 km) from LS6 2AB"]
+    assert texts(soup, "address") == ["1 Test Street Leeds LS6 1AA"]
+    assert texts(soup, ".contact li") == ["Phone: 01632 960001"]
+    assert texts(soup, ".features li") == ["Home visits", "Languages other than English: Welsh"]
+    assert texts(soup, ".practitioner") == [
+        "Cara Example , physiotherapist (HCPC registration number PH900123)",
+        "Dev Example , chiropractor (GCC registration number 04567)",
+    ]
+    assert [a["href"] for a in soup.select("a.back-link")] == ["/search?postcode=LS6+2AB&miles=5"]
+
+
+def test_a_missing_practice_is_a_404_page(client):
+    assert client.get("/practices/999").status_code == 404
+
+
+def test_sample_data_is_labelled_on_every_page_and_every_sample_practice(client, data_dir):
+    load(data_dir, source=directory.SAMPLE_SOURCE)
+    for url in ("/", "/about", "/search?postcode=LS6+2AB"):
+        assert texts(page(client, url), ".notice--sample") == [
+            "Sample data: the practices and people shown here are fictional, made up for "
+            "demonstration."
+        ]
+    soup = page(client, "/search?postcode=LS6+2AB")
+    assert texts(soup, ".results .badge--unknown") == ["Sample data"] * 3
+
+
+def test_real_data_carries_no_sample_label(client, leeds):
+    assert page(client, "/search?postcode=LS6+2AB").select(".notice--sample") == []
