@@ -1,0 +1,133 @@
+"""A made-up register world around Leeds for the refresh tests: hundreds of practices on the
+fake GOsC and GCC registers, search centres planned over the LS districts, and helpers to run a
+refresh and read back the whole directory."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from fakeregister import fake_register
+
+from finder import centres, db, postcodes, refresh, registrations
+
+GOSC_PRACTICES = 150
+GCC_CHIROPRACTORS = 60
+UNKNOWN_POSTCODE = "LS99 9ZZ"  # well-formed, not in the postcode table
+FIRST_NAMES = ("Alex", "Sam", "Robin", "Jo", "Kit", "Ash", "Lee", "Max", "Pat", "Kim")
+SURNAMES = ("Example", "Sample", "Placeholder", "Testcase", "Fixture", "Mockley", "Dummy")
+
+
+def made_up_name(index: int) -> str:
+    return f"{FIRST_NAMES[index % 10]} {SURNAMES[index // 10 % 7]}{index:03d}"
+
+
+def leeds_postcodes(table: postcodes.PostcodeTable, count: int, offset: int) -> list[tuple]:
+    """Real LS postcodes, spread over the area, the same every time."""
+    rows = table.db.execute(
+        "select postcode, latitude, longitude from postcodes where postcode glob 'LS[0-9]*' "
+        "and latitude is not null order by postcode"
+    ).fetchall()
+    step = len(rows) // (count * 3)
+    return rows[offset::step][:count]
+
+
+def populate(fake, table: postcodes.PostcodeTable) -> None:
+    """GOsC: 150 practices, each with one to three osteopaths, some working at two. GCC: 60
+    chiropractors with one or two practices each, one practice shared by two of them."""
+    places = leeds_postcodes(table, GOSC_PRACTICES, 0)
+    practices = []
+    for index, (postcode, lat, lon) in enumerate(places):
+        if index == 7:
+            postcode = UNKNOWN_POSTCODE  # kept without a location, reported
+        practices.append(
+            fake.add_gosc_practice(
+                f"Osteo Clinic {index:03d}", (f"{index} Example Street", "Leeds"), postcode,
+                lat, lon, phone=f"0113 496 {index:04d}",
+            )
+        )  # fmt: skip
+    for index in range(GOSC_PRACTICES + 40):
+        at = [practices[index % GOSC_PRACTICES]]
+        if index % 9 == 0:
+            at.append(practices[(index * 7 + 3) % GOSC_PRACTICES])
+        fake.add_gosc(str(1000 + index), made_up_name(index), at)
+    shared = None
+    for index, (postcode, lat, lon) in enumerate(leeds_postcodes(table, GCC_CHIROPRACTORS, 1)):
+        clinic = fake.add_practice(
+            f"Chiro Rooms {index:03d}", (f"{index} Sample Road",), postcode, lat, lon
+        )
+        at = [clinic]
+        if index % 5 == 0 and shared is not None:
+            at.append(shared)
+        shared = shared or clinic
+        fake.add_gcc(f"{5000 + index:05d}", made_up_name(index + 500), at)
+    for index in range(1, len(FIRST_NAMES)):
+        fake.add_hcpc(f"PH{100000 + index}", made_up_name(index + 800))
+
+
+def leeds_centres(table: postcodes.PostcodeTable) -> dict:
+    districts = [d for d in centres.districts(table) if d[0].startswith("LS")]
+    return {
+        register: centres.plan(districts, centres.spacing_km(centres.RADIUS_MILES[register]))
+        for register in ("gosc", "gcc")
+    }
+
+
+def locator(table: postcodes.PostcodeTable):
+    def locate(text: str):
+        try:
+            location = table.lookup(text)
+        except Exception:
+            return None
+        return location.latitude, location.longitude
+
+    return locate
+
+
+@contextmanager
+def leeds_world(postcode_table):
+    with fake_register(locate=locator(postcode_table)) as fake:
+        populate(fake, postcode_table)
+        yield fake
+
+
+def clients_for(fake) -> registrations.RegisterClients:
+    config = {f"{r.upper()}_URL": fake.base_url(r) for r in ("hcpc", "gosc", "gcc")}
+    config.update(REQUEST_INTERVAL=0, CONTACT="tests <tests@example.invalid>")
+    return registrations.clients_from_config(config, sleep=lambda seconds: None)
+
+
+def run_refresh(data_dir, fake, table, registers=("gosc", "gcc"), **kwargs) -> dict:
+    progress = kwargs.pop("progress", None)
+    max_pages = kwargs.pop("max_pages", None)
+    clients = clients_for(fake)
+    options = refresh.Options(
+        clients=clients, postcodes=table, centres=leeds_centres(table),
+        max_pages=max_pages, progress=progress,
+    )  # fmt: skip
+    try:
+        return refresh.refresh(db.main_db_path(data_dir), list(registers), options, **kwargs)
+    finally:
+        clients.close()
+
+
+def directory_tables(database) -> dict:
+    """The whole directory as a user would see it, without timestamps."""
+    return {
+        "practices": database.execute(
+            "select key, name, address, postcode, latitude, longitude, phone, email, website, "
+            "source, retired_at is not null, retired_reason from practices order by key"
+        ).fetchall(),
+        "practitioners": database.execute(
+            "select register, registration_number, name, profession, source, "
+            "retired_at is not null, retired_reason from practitioners order by 1, 2"
+        ).fetchall(),
+        "links": database.execute(
+            "select p.key, l.register, l.registration_number from practice_practitioners l "
+            "join practices p on p.id = l.practice_id order by 1, 2, 3"
+        ).fetchall(),
+        "registrations": database.execute(
+            "select register, registration_number, outcome, status_raw, name_on_register "
+            "from registrations order by 1, 2"
+        ).fetchall(),
+        "located": database.execute("select count(*) from practice_locations").fetchone(),
+    }

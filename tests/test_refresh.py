@@ -1,0 +1,233 @@
+"""`finder refresh` against the fake registers: complete, duplicate-free, resumable."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from refresh_world import (
+    GCC_CHIROPRACTORS,
+    GOSC_PRACTICES,
+    UNKNOWN_POSTCODE,
+    directory_tables,
+    leeds_centres,
+    leeds_world,
+    run_refresh,
+)
+
+from finder import db, refresh
+
+
+@pytest.fixture
+def world(postcode_table):
+    with leeds_world(postcode_table) as fake:
+        yield fake
+
+
+def expected_links(fake) -> set:
+    links = set()
+    for osteopath in fake.gosc:
+        for practice in osteopath.practices:
+            links.add((f"gosc:{practice.id}", "gosc", osteopath.number))
+    for chiro in fake.gcc:
+        for practice in chiro.practices:
+            links.add((practice.name, "gcc", chiro.number))
+    return links
+
+
+def test_the_search_centres_overlap_and_cover_every_district(postcode_table):
+    plans = leeds_centres(postcode_table)
+
+    # Every LS district lies within the planned spacing of a centre, several centres per
+    # register, and each search circle reaches into its neighbours'.
+    assert 3 <= len(plans["gosc"]) < 32 and 1 <= len(plans["gcc"]) <= len(plans["gosc"])
+    assert [c.label for c in plans["gosc"]] == [c.label for c in leeds_centres(postcode_table)[
+        "gosc"]]  # fmt: skip
+
+
+def test_a_full_refresh_lists_every_practice_once_with_its_practitioners(
+    data_dir, postcode_table, world
+):
+    summary = run_refresh(data_dir, world, postcode_table)
+
+    database = db.open_main(data_dir)
+    tables = directory_tables(database)
+    gosc_keys = sorted(f"gosc:{p.id}" for p in world.gosc_practices)
+    assert [row[0] for row in tables["practices"] if row[0].startswith("gosc:")] == gosc_keys
+    gcc_names = sorted({p.name for c in world.gcc for p in c.practices})
+    assert sorted(row[1] for row in tables["practices"] if row[0].startswith("gcc:")) == gcc_names
+    names_by_key = {row[0]: row[1] for row in tables["practices"]}
+    found_links = {
+        (key if key.startswith("gosc:") else names_by_key[key], register, number)
+        for key, register, number in tables["links"]
+    }
+    assert found_links == expected_links(world)
+    assert [row[:5] for row in tables["practitioners"]] == sorted(
+        [("gcc", c.number, c.name, "chiropractor", "gcc") for c in world.gcc]
+        + [("gosc", o.number, o.name, "osteopath", "gosc") for o in world.gosc]
+    )
+    assert tables["located"] == (GOSC_PRACTICES + GCC_CHIROPRACTORS - 1,)  # all but one
+    assert len(tables["registrations"]) == len(world.gcc) + len(world.gosc)
+
+    gosc = summary["registers"]["gosc"]
+    assert summary["state"] == "finished"
+    assert (gosc["state"], gosc["practices"], gosc["practitioners"], gosc["errors"]) == (
+        "done",
+        {"added": GOSC_PRACTICES, "updated": 0, "unchanged": 0, "retired": 0},
+        {"added": len(world.gosc), "updated": 0, "unchanged": 0, "retired": 0},
+        [],
+    )
+    assert gosc["unlocated"] == [
+        {
+            "practice": f"gosc:{world.gosc_practices[7].id}",
+            "reason": f"postcode {UNKNOWN_POSTCODE}: We cannot find the postcode "
+            f"{UNKNOWN_POSTCODE}. Check it is right, or search with just the first part (LS99).",
+        }
+    ]
+    gcc = summary["registers"]["gcc"]
+    assert (gcc["practices"]["added"], gcc["practitioners"]["added"], gcc["errors"]) == (
+        GCC_CHIROPRACTORS,
+        GCC_CHIROPRACTORS,
+        [],
+    )
+    # Overlapping centres: many more pages than a single walk of each register would need.
+    assert gosc["pages"] > GOSC_PRACTICES / world.page_size
+
+
+def test_a_second_refresh_reports_everything_unchanged(data_dir, postcode_table, world):
+    run_refresh(data_dir, world, postcode_table)
+    database = db.open_main(data_dir)
+    before = directory_tables(database)
+
+    summary = run_refresh(data_dir, world, postcode_table)
+
+    assert directory_tables(database) == before
+    for register, count in (("gosc", GOSC_PRACTICES), ("gcc", GCC_CHIROPRACTORS)):
+        report = summary["registers"][register]
+        assert report["practices"] == {"added": 0, "updated": 0, "unchanged": count, "retired": 0}
+        assert report["practitioners"]["added"] == report["practitioners"]["updated"] == 0
+
+
+def test_a_refresh_killed_half_way_then_resumed_equals_an_uninterrupted_one(
+    tmp_path, data_dir, postcode_table, world
+):
+    uninterrupted_dir = tmp_path / "uninterrupted"
+    uninterrupted_dir.mkdir()
+    db.postcodes_db_path(uninterrupted_dir).symlink_to(db.postcodes_db_path(data_dir).resolve())
+    expected = run_refresh(uninterrupted_dir, world, postcode_table)
+
+    calls = []
+
+    def crash_half_way(update: refresh.Progress) -> None:
+        calls.append(update)
+        if len(calls) == 25:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_refresh(data_dir, world, postcode_table, progress=crash_half_way)
+    half = directory_tables(db.open_main(data_dir))
+    assert 0 < len(half["practices"]) < GOSC_PRACTICES
+
+    resumed = run_refresh(data_dir, world, postcode_table, resume=True)
+
+    assert directory_tables(db.open_main(data_dir)) == directory_tables(
+        db.open_main(uninterrupted_dir)
+    )
+    strip = ("seconds",)
+    for register in ("gosc", "gcc"):
+        got = {k: v for k, v in resumed["registers"][register].items() if k not in strip}
+        want = {k: v for k, v in expected["registers"][register].items() if k not in strip}
+        assert got == want
+
+
+def test_a_page_budget_stops_early_and_resume_finishes(data_dir, postcode_table, world):
+    first = run_refresh(data_dir, world, postcode_table, registers=("gcc",), max_pages=3)
+    assert (first["state"], first["registers"]["gcc"]["pages"]) == ("stopped", 3)
+
+    second = run_refresh(data_dir, world, postcode_table, resume=True)
+
+    assert second["run"] == first["run"] and second["state"] == "finished"
+    assert second["registers"]["gcc"]["practices"]["added"] == GCC_CHIROPRACTORS
+
+
+def test_practices_and_practitioners_no_longer_listed_are_retired_not_deleted(
+    data_dir, postcode_table, world
+):
+    run_refresh(data_dir, world, postcode_table)
+    closed = world.gosc_practices[3]
+    leaver = next(o for o in world.gosc if closed not in o.practices and len(o.practices) == 1)
+    world.gosc_practices.remove(closed)
+    for osteopath in world.gosc:
+        if closed in osteopath.practices:
+            osteopath.practices.remove(closed)
+    world.gosc.remove(leaver)
+
+    summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+
+    database = db.open_main(data_dir)
+    reason = f"no longer listed by GOSC (refresh run {summary['run']})"
+    assert database.execute(
+        "select name, retired_at is not null, retired_reason from practices where key = ?",
+        (f"gosc:{closed.id}",),
+    ).fetchall() == [(closed.name, 1, reason)]
+    assert database.execute(
+        "select retired_at is not null, retired_reason from practitioners "
+        "where register = 'gosc' and registration_number = ?",
+        (leaver.number,),
+    ).fetchall() == [(1, reason)]
+    assert summary["registers"]["gosc"]["practices"]["retired"] == 1
+    assert summary["registers"]["gosc"]["practitioners"]["retired"] >= 1
+    assert database.execute(
+        "select count(*) from practice_locations where id = (select id from practices "
+        "where key = ?)",
+        (f"gosc:{closed.id}",),
+    ).fetchone() == (0,)
+
+
+def test_only_one_refresh_runs_at_a_time(data_dir):
+    second = refresh.RefreshLock(data_dir)
+    with refresh.RefreshLock(data_dir), pytest.raises(refresh.RefreshLocked) as raised:
+        second.__enter__()
+    assert raised.value.message.startswith("Another refresh is running (pid ")
+    with refresh.RefreshLock(data_dir):  # freed again
+        pass
+
+
+def test_a_dry_run_reports_but_changes_nothing(data_dir, postcode_table, world):
+    summary = run_refresh(data_dir, world, postcode_table, registers=("gcc",), dry_run=True)
+
+    assert summary["dry_run"] is True
+    assert summary["registers"]["gcc"]["practices"]["added"] == GCC_CHIROPRACTORS
+    database = db.open_main(data_dir)
+    assert database.execute("select count(*) from practices").fetchone() == (0,)
+    assert database.execute("select count(*) from refresh_runs").fetchone() == (0,)
+
+
+def test_resume_with_nothing_unfinished_says_so(runner):
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["refresh", "--resume"])
+
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: There is no unfinished refresh to resume: run `finder refresh`.\n",
+    )
+
+
+def test_cli_refresh_prints_a_json_summary(runner, monkeypatch, postcode_table, world):
+    for register in ("hcpc", "gosc", "gcc"):
+        monkeypatch.setenv(f"FINDER_{register.upper()}_URL", world.base_url(register))
+    monkeypatch.setenv("FINDER_REQUEST_INTERVAL", "0")
+    monkeypatch.setattr(
+        "finder.centres.plan_for", lambda table, register: leeds_centres(table)[register]
+    )
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["refresh", "gcc", "--json"])
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["state"], report["registers"]["gcc"]["practices"]["added"]) == (
+        "finished",
+        GCC_CHIROPRACTORS,
+    )
