@@ -1,0 +1,146 @@
+"""Re-checking practitioners by number: every HCPC physiotherapist, and anyone queued.
+
+Also records what a GOsC or GCC listing said about each registrant as a check, since the
+listing is the register's own evidence.
+"""
+
+from __future__ import annotations
+
+from finder import directory, registrations
+from finder.batch import transaction
+from finder.refresh_runs import Progress, progress_row, record_error, set_state, spend
+
+RETIRING_OUTCOMES = {"not_found": "not found on the register", "inactive": "not practising"}
+MAX_CONSECUTIVE_FAILURES = 5  # then the register is left alone; `resume` tries again
+
+
+class _Answered:
+    """RegisterClients' stand-in that answers with a registration already read from a page."""
+
+    def __init__(self, registration) -> None:
+        self.registration = registration
+
+    def lookup(self, register: str, number: str):
+        return self.registration
+
+
+def record_checks(db, found: list, clients) -> None:
+    """A listing is evidence too: record what the page said as a check of each registrant."""
+    for registration in found:
+        registrations.check(
+            db,
+            registration.register,
+            registration.registration_number,
+            clients=_Answered(registration),
+            refresh=True,
+        )
+        with db.conn:
+            db.execute(
+                "delete from check_queue where register = ? and registration_number = ?",
+                (registration.register, registration.registration_number),
+            )
+
+
+def check_physiotherapists(db, run_id: int, options, budget: list) -> None:
+    set_state(db, run_id, "hcpc", "walking")
+    total = db.execute("select count(*) from practitioners where register = 'hcpc'").fetchone()[0]
+    cursor = progress_row(db, run_id, "hcpc")["cursor"]
+    done = db.execute(
+        "select count(*) from practitioners where register = 'hcpc' and registration_number <= ?",
+        (cursor,),
+    ).fetchone()[0]
+    people = db.execute(
+        "select registration_number, name from practitioners where register = 'hcpc' "
+        "and registration_number > ? order by registration_number",
+        (cursor,),
+    ).fetchall()
+    if not _check_numbers(db, run_id, "hcpc", people, options, budget, done, total):
+        return
+    skipped = db.execute(
+        "select count(*) from refresh_errors where run_id = ? and register = 'hcpc' and skipped",
+        (run_id,),
+    ).fetchone()[0]
+    set_state(db, run_id, "hcpc", "done_with_errors" if skipped else "done")
+
+
+def drain_queue(db, run_id: int, register: str, options, budget: list) -> None:
+    people = db.execute(
+        "select registration_number, name from check_queue where register = ? "
+        "order by registration_number",
+        (register,),
+    ).fetchall()
+    _check_numbers(db, run_id, register, people, options, budget, 0, len(people))
+
+
+def _check_numbers(db, run_id, register, people, options, budget, done, total) -> bool:
+    """Check each (number, name) on the register; False when the register stopped answering."""
+    failures = 0
+    for number, name in people:
+        spend(budget)
+        # A first check ever is news too: the practitioner is now verified.
+        first = not db.execute(
+            "select 1 from registrations where register = ? and registration_number = ?",
+            (register, number),
+        ).fetchone()
+        result = registrations.check(db, register, number, name, clients=options.clients,
+                                     refresh=True)  # fmt: skip
+        if result.reason and (result.stale or result.outcome == "unknown"):
+            failures += 1
+            stop = failures >= MAX_CONSECUTIVE_FAILURES
+            record_error(db, run_id, register, number, Exception(result.reason), skipped=not stop)
+            if stop:
+                set_state(db, run_id, register, "failed")
+                return False
+            continue
+        failures = 0
+        with transaction(db) as tx:
+            action = _apply_check(tx, register, number, result, first)
+            tx.conn.execute(
+                "insert or replace into refresh_seen values (?, ?, 'practitioner', ?, ?, null)",
+                (run_id, register, f"{register}|{number}", action),
+            )
+            tx.conn.execute(
+                "delete from check_queue where register = ? and registration_number = ?",
+                (register, number),
+            )
+            tx.conn.execute(
+                "update refresh_progress set cursor = ?, pages = pages + 1 "
+                "where run_id = ? and register = ?",
+                (number if register == "hcpc" else "", run_id, register),
+            )
+        done += 1
+        if options.progress is not None:
+            options.progress(Progress(register, done, total, done))
+    return True
+
+
+def _apply_check(tx, register: str, number: str, result, first: bool) -> str:
+    """Retire a practitioner the register no longer lists; revive one it lists again."""
+    retired = tx.conn.execute(
+        "select retired_at, retired_reason from practitioners where register = ? "
+        "and registration_number = ?",
+        (register, number),
+    ).fetchone()
+    if retired is None:
+        return "unchanged"
+    key = (register, number)
+    if result.outcome in RETIRING_OUTCOMES:
+        if retired[0] is not None:
+            return "unchanged"
+        reason = f"{register.upper()}: {RETIRING_OUTCOMES[result.outcome]}"
+        if result.status_raw:
+            reason += f" ({result.status_raw})"
+        tx.conn.execute(
+            "update practitioners set retired_at = ?, retired_reason = ? where register = ? "
+            "and registration_number = ?",
+            (directory.now_iso(), reason, *key),
+        )
+        return "retired"
+    if retired[0] is not None and (retired[1] or "").startswith(f"{register.upper()}:"):
+        tx.conn.execute(
+            "update practitioners set retired_at = null, retired_reason = null "
+            "where register = ? and registration_number = ?",
+            key,
+        )
+        return "updated"
+    return "updated" if result.changed or first else "unchanged"

@@ -1,0 +1,164 @@
+"""Refresh runs: the lock, the run and checkpoint rows, errors, and the summary."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from finder import directory
+from finder.batch import transaction
+from finder.errors import FinderError
+
+
+class RefreshLocked(FinderError):
+    code = "refresh_running"
+    status = 409
+
+
+class RefreshStopped(Exception):
+    """The page budget (--max-pages) ran out; the checkpoint is saved."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    register: str
+    done: int  # search centres walked (HCPC: practitioners checked)
+    total: int
+    pages: int  # pages (HCPC: checks) so far in this run
+
+
+class RefreshLock:
+    """Only one refresh at a time per data folder: an OS lock on a file (freed if we die)."""
+
+    def __init__(self, data_dir: str | os.PathLike) -> None:
+        self.path = Path(data_dir) / "refresh.lock"
+        self._file = None
+
+    def __enter__(self) -> RefreshLock:
+        handle = open(self.path, "a+")  # noqa: SIM115 - held until __exit__
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RefreshLocked(
+                f"Another refresh is running ({holder}): wait for it to finish, or stop it "
+                "and run `finder refresh --resume`."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {directory.now_iso()}")
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            self._file.truncate(0)
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+
+
+def start_run(db: sqlite_utils.Database, registers: list[str]) -> int:
+    with transaction(db) as tx:
+        tx.conn.execute(
+            "update refresh_runs set state = 'abandoned' where state in ('running', 'stopped')"
+        )
+        run_id = tx.conn.execute(
+            "insert into refresh_runs (registers, started_at, state) values (?, ?, 'running')",
+            (json.dumps(registers), directory.now_iso()),
+        ).lastrowid
+        tx.conn.executemany(
+            "insert into refresh_progress (run_id, register) values (?, ?)",
+            [(run_id, register) for register in registers],
+        )
+    return run_id
+
+
+def unfinished_run(db: sqlite_utils.Database) -> int | None:
+    row = db.execute(
+        "select id from refresh_runs where state in ('running', 'stopped') order by id desc"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def progress_row(db, run_id: int, register: str) -> dict:
+    cursor = db.execute(
+        "select * from refresh_progress where run_id = ? and register = ?", (run_id, register)
+    )
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def spend(budget: list) -> None:
+    if budget[0] is not None:
+        if budget[0] <= 0:
+            raise RefreshStopped
+        budget[0] -= 1
+
+
+def record_error(
+    db, run_id: int, register: str, place: str, error: Exception, skipped: bool
+) -> None:
+    with db.conn:
+        db.execute(
+            "insert into refresh_errors (run_id, register, at, place, message, skipped) "
+            "values (?, ?, ?, ?, ?, ?)",
+            (run_id, register, directory.now_iso(), place, str(error), int(skipped)),
+        )
+
+
+def set_state(db, run_id: int, register: str, state: str) -> None:
+    with db.conn:
+        db.execute(
+            "update refresh_progress set state = ? where run_id = ? and register = ?",
+            (state, run_id, register),
+        )
+
+
+def summary(db: sqlite_utils.Database, run_id: int) -> dict:
+    run_row = db.execute(
+        "select registers, started_at, finished_at, state from refresh_runs where id = ?",
+        (run_id,),
+    ).fetchone()
+    registers = json.loads(run_row[0])
+    result = {"run": run_id, "state": run_row[3], "started_at": run_row[1],
+              "finished_at": run_row[2], "registers": {}}  # fmt: skip
+    for register in registers:
+        progress = progress_row(db, run_id, register)
+        counts = {}
+        for kind in ("practice", "practitioner"):
+            rows = db.execute(
+                "select action, count(*) from refresh_seen where run_id = ? and register = ? "
+                "and kind = ? group by action",
+                (run_id, register, kind),
+            ).fetchall()
+            tally = dict.fromkeys(("added", "updated", "unchanged", "retired"), 0)
+            tally.update(dict(rows))
+            counts[f"{kind}s"] = tally
+        unlocated = db.execute(
+            "select key, note from refresh_seen where run_id = ? and register = ? "
+            "and kind = 'practice' and note is not null order by key",
+            (run_id, register),
+        ).fetchall()
+        errors = db.execute(
+            "select place, message from refresh_errors where run_id = ? and register = ? "
+            "order by id",
+            (run_id, register),
+        ).fetchall()
+        result["registers"][register] = {
+            **counts,
+            "state": progress["state"],
+            "pages": progress["pages"],
+            "seconds": round(progress["seconds"], 1),
+            "unlocated": [{"practice": key, "reason": note} for key, note in unlocated],
+            "errors": [{"where": place, "message": message} for place, message in errors],
+        }
+    return result

@@ -1,0 +1,187 @@
+"""Refresh under faults, HCPC re-checks, the check queue, and readers during a refresh."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from refresh_world import (
+    GCC_CHIROPRACTORS,
+    GOSC_PRACTICES,
+    directory_tables,
+    leeds_world,
+    run_refresh,
+)
+
+from finder import db, importer, search
+
+
+@pytest.fixture
+def world(postcode_table):
+    with leeds_world(postcode_table) as fake:
+        yield fake
+
+
+def test_429_and_500_answers_are_retried_and_the_refresh_completes(data_dir, postcode_table, world):
+    world.fault("429", register="gosc", path="/register-search/practices/", times=2)
+    world.fault("500", register="gcc", times=2)
+
+    summary = run_refresh(data_dir, world, postcode_table)
+
+    assert summary["state"] == "finished"
+    assert [summary["registers"][r]["errors"] for r in ("gosc", "gcc")] == [[], []]
+    assert summary["registers"]["gosc"]["practices"]["added"] == GOSC_PRACTICES
+    assert summary["registers"]["gcc"]["practices"]["added"] == GCC_CHIROPRACTORS
+
+
+def test_a_search_that_keeps_failing_is_reported_and_nothing_is_retired(
+    data_dir, postcode_table, world
+):
+    run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    before = directory_tables(db.open_main(data_dir))
+    world.gosc_practices.remove(world.gosc_practices[0])  # gone, but the walk is incomplete
+    world.fault("500", register="gosc", path="/register-search/practices/", times=4)
+
+    summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+
+    report = summary["registers"]["gosc"]
+    assert report["state"] == "done_with_errors"
+    assert [error["message"] for error in report["errors"]] == [
+        "register unavailable: HTTP 500 after 4 attempts "
+        f"({world.base_url('gosc')}/register-search/practices/?location="
+        f"{report['errors'][0]['where'].split()[0]}&radius=10&surname=&registration=&p=1)"
+    ]
+    assert report["practices"]["retired"] == 0
+    assert directory_tables(db.open_main(data_dir)) == before
+
+
+def test_a_redesigned_page_stops_the_register_without_harm_and_resume_completes(
+    tmp_path, data_dir, postcode_table, world
+):
+    clean_dir = tmp_path / "clean"
+    clean_dir.mkdir()
+    db.postcodes_db_path(clean_dir).symlink_to(db.postcodes_db_path(data_dir).resolve())
+    run_refresh(clean_dir, world, postcode_table, registers=("gcc",))
+    pages = []
+
+    def redesign_after_three_pages(update) -> None:
+        pages.append(update)
+        if len(pages) == 3:
+            world.fault("redesigned", register="gcc")
+
+    stopped = run_refresh(
+        data_dir, world, postcode_table, registers=("gcc",), progress=redesign_after_three_pages
+    )
+
+    report = stopped["registers"]["gcc"]
+    assert (stopped["state"], report["state"], report["pages"]) == ("stopped", "failed", 3)
+    assert report["errors"][0]["message"].startswith("page layout not recognised: ")
+    partial = directory_tables(db.open_main(data_dir))
+    complete = directory_tables(db.open_main(clean_dir))
+    assert set(partial["practices"]) < set(complete["practices"])  # intact, only fewer
+    assert set(partial["links"]) < set(complete["links"])
+
+    world.clear_faults()
+    resumed = run_refresh(data_dir, world, postcode_table, resume=True)
+
+    assert resumed["state"] == "finished"
+    assert directory_tables(db.open_main(data_dir)) == complete
+
+
+PROVIDERS = (
+    "practitioner_name,profession,registration_number,practice_name,postcode\n"
+    "Ash Example801,physiotherapist,PH100001,Roundhay Physio,LS6 2AB\n"
+    "Kit Example802,physiotherapist,PH100002,Roundhay Physio,LS6 2AB\n"
+    "Nobody Madeup,physiotherapist,PH199999,Roundhay Physio,LS6 2AB\n"
+    "Queued Osteo,osteopath,9999,Roundhay Physio,LS6 2AB\n"
+)
+
+
+def test_hcpc_refresh_checks_every_physiotherapist_and_retires_those_not_found(
+    data_dir, postcode_table, world, main_db
+):
+    importer.import_csv(main_db, PROVIDERS.encode(), postcode_table)
+
+    summary = run_refresh(data_dir, world, postcode_table, registers=("hcpc", "gosc"))
+
+    hcpc = summary["registers"]["hcpc"]
+    assert (hcpc["state"], hcpc["pages"], hcpc["practitioners"]) == (
+        "done",
+        3,
+        {"added": 0, "updated": 2, "unchanged": 0, "retired": 1},
+    )
+    assert main_db.execute(
+        "select registration_number, retired_at is not null, retired_reason from practitioners "
+        "where source = 'import' order by 1"
+    ).fetchall() == [
+        ("9999", 1, "GOSC: not found on the register"),
+        ("PH100001", 0, None),
+        ("PH100002", 0, None),
+        ("PH199999", 1, "HCPC: not found on the register"),
+    ]
+    assert main_db.execute(
+        "select register, registration_number, outcome from registrations "
+        "where register = 'hcpc' order by 2"
+    ).fetchall() == [
+        ("hcpc", "PH100001", "registered"),
+        ("hcpc", "PH100002", "registered"),
+        ("hcpc", "PH199999", "not_found"),
+    ]
+    assert main_db.execute("select count(*) from check_queue").fetchone() == (0,)
+    found = search.search_near(main_db, 53.8222, -1.5723, 2, ["physiotherapist"])
+    assert [
+        [p.registration_number for p in hit.practitioners]
+        for hit in found.hits
+        if hit.practice.name == "Roundhay Physio"
+    ] == [["PH100001", "PH100002"]]
+
+    again = run_refresh(data_dir, world, postcode_table, registers=("hcpc",))
+    assert again["registers"]["hcpc"]["practitioners"] == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 3,
+        "retired": 0,
+    }
+
+
+def test_search_keeps_answering_consistently_while_a_refresh_writes(
+    data_dir, postcode_table, world
+):
+    db.open_main(data_dir).close()  # migrated before the reader starts
+    done = threading.Event()
+    seen, problems = [], []
+
+    def read_while_writing() -> None:
+        reader = db.connect(db.main_db_path(data_dir))
+        reader.conn.isolation_level = None  # explicit snapshots below
+        while not done.is_set():
+            try:
+                reader.execute("begin")
+                practices = reader.execute(
+                    "select count(*) from practices where source = 'gosc'"
+                ).fetchone()[0]
+                recorded = reader.execute(
+                    "select count(*) from refresh_seen where kind = 'practice' "
+                    "and register = 'gosc'"
+                ).fetchone()[0]
+                hits = search.search_near(reader, 53.80, -1.55, 30, ["osteopath"]).total
+                reader.execute("commit")
+            except Exception as error:  # noqa: BLE001 - any failure is the finding
+                problems.append(repr(error))
+                break
+            seen.append((practices, recorded, hits))
+        reader.close()
+
+    thread = threading.Thread(target=read_while_writing)
+    thread.start()
+    try:
+        run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    finally:
+        done.set()
+        thread.join()
+
+    assert problems == []
+    # Each page's practices and its run record arrive together: never half a page.
+    assert all(practices == recorded for practices, recorded, _ in seen)
+    assert any(0 < practices < GOSC_PRACTICES for practices, _, _ in seen)
+    assert max(hits for _, _, hits in seen) <= GOSC_PRACTICES
