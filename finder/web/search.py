@@ -7,13 +7,17 @@ JavaScript and every page of results has its own address.
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
+from finder import db as database
 from finder import listings, search
 from finder.directory import PROFESSIONS, SAMPLE_SOURCE
 from finder.errors import InvalidInput, NotCovered, NotFound
+from finder.postcodes import PostcodeTable
 from finder.web.openapi import error_responses
 from finder.web.requests_db import get_db, get_postcodes
 
@@ -41,6 +45,31 @@ OUTCOME_LABELS = {
 def base_urls() -> dict[str, str]:
     """The registers' addresses (settings, so tests can point them at a fake register)."""
     return {r: current_app.config.get(f"{r.upper()}_URL") for r in listings.REGISTER_NAMES}
+
+
+# Each worker thread keeps its own connections for searching, open across requests: opening
+# SQLite per request costs more than the search itself (schema parse, a cold page cache, and a
+# WAL checkpoint when the last connection closes). WAL readers still see every new commit.
+_readers = threading.local()
+
+
+def search_handles() -> tuple:
+    """(main database, postcode table) for this thread, reopened if the data folder changed or
+    the postcode table was rebuilt (it is replaced by rename, so its inode changes)."""
+    data_dir = current_app.config["DATA_DIR"]
+    table_path = database.postcodes_db_path(data_dir)
+    try:
+        key = (str(data_dir), os.stat(table_path).st_ino)
+    except FileNotFoundError:
+        return get_db(), get_postcodes()  # raises the "build the postcode table" error
+    cached = getattr(_readers, "cached", None)
+    if cached is None or cached[0] != key:
+        if cached is not None:
+            cached[1].close()
+            cached[2].close()
+        cached = (key, database.connect(database.main_db_path(data_dir)), PostcodeTable(table_path))
+        _readers.cached = cached
+    return cached[1], cached[2]
 
 
 # --- the pages -----------------------------------------------------------------------------
@@ -80,7 +109,7 @@ def results():
             values["miles"] * search.KM_PER_MILE,
             _page_number(request.args.get("page")),
         )
-        found = search.search_postcode(get_db(), get_postcodes(), query)
+        found = search.search_postcode(*search_handles(), query)
     except (InvalidInput, NotFound, NotCovered) as error:
         return render_template(
             "search_results.html", error=error.message, found=None, **context
@@ -217,7 +246,7 @@ def api_search():
         args.get("page"),
         args.get("per_page"),
     )
-    found = search.search_postcode(get_db(), get_postcodes(), query)
+    found = search.search_postcode(*search_handles(), query)
     return jsonify(found.to_dict(base_urls()))
 
 
