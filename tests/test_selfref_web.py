@@ -93,7 +93,7 @@ def test_the_page_answers_for_a_split_northern_ireland_council(client):
     ]
     assert texts(html, ".selfref-caveat") == [selfref.GP_PRACTICE_CAVEAT]
     assert texts(html, ".selfref-service h3") == [
-        "South Eastern Health and Social Care Trust: physiotherapy self-referral"
+        "South Eastern Health and Social Care Trust: Physiotherapy self-referral"
     ]
     assert texts(html, ".selfref-service li") == [
         "Fill in a form online",
@@ -204,3 +204,30 @@ def test_cli_help_shows_examples(runner):
     assert result.exit_code == 0
     assert 'finder selfref "G1 1AB" --json' in result.output
     assert "validate" in result.output
+
+
+# --- the panel beside search results --------------------------------------------------------
+
+
+def test_physiotherapy_search_results_show_the_self_referral_panel(client):
+    html = client.get("/search?postcode=G1+1AB&profession=physiotherapist").data
+    assert texts(html, ".selfref h2") == ["NHS physiotherapy self-referral near G1 1AB"]
+    assert texts(html, ".selfref-service h3") == [
+        "NHS Greater Glasgow and Clyde: Self-referral to adult MSK physiotherapy"
+    ]
+    assert texts(html, ".selfref-caveat") == [selfref.GP_PRACTICE_CAVEAT]
+    assert texts(html, ".selfref-red-flags li")[:3] == selfref.RED_FLAG_SYMPTOMS
+
+
+def test_a_search_for_all_professions_shows_the_panel_too(client):
+    html = client.get("/search?postcode=M1+1AD").data
+    assert texts(html, ".selfref-headline") == [
+        "We do not know yet whether you can refer yourself to NHS physiotherapy in Manchester. "
+        "Your GP practice can tell you."
+    ]
+
+
+def test_an_osteopath_search_has_no_self_referral_panel(client):
+    html = client.get("/search?postcode=G1+1AB&profession=osteopath").data
+    assert texts(html, "h1") == ["Osteopaths near G1 1AB"]
+    assert texts(html, ".selfref") == []
