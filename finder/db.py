@@ -13,7 +13,13 @@ from pathlib import Path
 import sqlite_utils
 
 # Modules whose MIGRATIONS set is applied, in this order.
-MIGRATION_MODULES = ["finder.registrations", "finder.directory", "finder.apikeys"]
+MIGRATION_MODULES = [
+    "finder.registrations",
+    "finder.directory",
+    "finder.apikeys",
+    "finder.importer",
+    "finder.refresh",
+]
 
 
 def data_path(data_dir: str | os.PathLike, name: str) -> Path:

@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "finder.cli.serve",
     "finder.cli.selfref",
     "finder.cli.search",
+    "finder.cli.importer",
+    "finder.cli.refresh",
     "finder.cli.check",
     "finder.cli.registers",
     "finder.cli.keys",
