@@ -45,6 +45,12 @@ SETTINGS = [
     Setting("GCC_URL", "https://www.gcc-uk.org", "Base URL of the GCC register."),
     Setting("REQUEST_INTERVAL", 2.0, "Minimum seconds between two requests to one register."),
     Setting("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, "Largest CSV upload accepted, in bytes."),
+    Setting(
+        "PUBLIC_RATE_LIMIT",
+        60,
+        "Public registration checks (API and page) allowed per minute per client IP; 0 for no "
+        "limit.",
+    ),
     Setting("HOST", "127.0.0.1", "Address `finder serve` listens on."),
     Setting("PORT", 5000, "Port `finder serve` listens on."),
     Setting("THREADS", 8, "Worker threads of the production server (waitress)."),

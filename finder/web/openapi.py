@@ -9,7 +9,12 @@ from __future__ import annotations
 import importlib
 
 # Modules that describe their paths in OPENAPI_PATHS.
-PATH_MODULES = ["finder.web.openapi", "finder.web.selfref", "finder.web.search"]
+PATH_MODULES = [
+    "finder.web.openapi",
+    "finder.web.selfref",
+    "finder.web.search",
+    "finder.web.registrations_api",
+]
 
 
 def error_responses(*statuses: int) -> dict:
