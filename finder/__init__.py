@@ -28,7 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Apply migrations once at start-up, not on every request.
     database.open_main(app.config["DATA_DIR"]).close()
 
-    from finder.web import api, errors, pages, registrations_api, requests_db
+    from finder.web import api, check_pages, errors, pages, registrations_api, requests_db
     from finder.web import search as search_web
     from finder.web import selfref as selfref_web
 
@@ -40,6 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(search_web.bp)
     app.register_blueprint(search_web.api_bp)
     app.register_blueprint(registrations_api.bp)
+    app.register_blueprint(check_pages.bp)
     # The register clients (one polite session per register) are shared by every request so
     # politeness holds across threads; tests replace them.
     from finder.registrations import clients_from_config

@@ -14,6 +14,7 @@ bp = Blueprint("pages", __name__)
 NAV_LINKS = [
     ("pages.home", "Find a practitioner"),
     ("selfref.page", "NHS physio self-referral"),
+    ("check_pages.check", "Check a registration"),
     ("pages.about", "About"),
 ]
 

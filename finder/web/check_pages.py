@@ -1,0 +1,173 @@
+"""The "Check a registration" page and the insurers' CSV upload page.
+
+Thin layers over finder.registrations, like the API. Both work without JavaScript: the check is
+a GET form (so a result has a shareable address), the upload a POST form with a CSRF token that
+answers with a CSV file to download.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from finder import apikeys, registrations
+from finder import db as database
+from finder.errors import InvalidInput
+from finder.web.csrf import CsrfError, csrf_token, verify_csrf
+from finder.web.registrations_api import register_clients, retry_after_if_limited
+from finder.web.requests_db import get_db
+
+bp = Blueprint("check_pages", __name__)
+
+
+# register -> (full name, abbreviation, who is on it, setting holding its base URL)
+REGISTERS = {
+    "hcpc": ("Health and Care Professions Council", "HCPC", "physiotherapists", "HCPC_URL"),
+    "gosc": ("General Osteopathic Council", "GOsC", "osteopaths", "GOSC_URL"),
+    "gcc": ("General Chiropractic Council", "GCC", "chiropractors", "GCC_URL"),
+}
+NUMBER_EXAMPLES = {"hcpc": "PH123456", "gosc": "9123", "gcc": "04567"}
+OUTCOME_LABELS = {
+    "registered": "Registered",
+    "restricted": "Registered with restrictions",
+    "inactive": "Not currently practising",
+    "not_found": "Not found on the register",
+    "unknown": "Could not check",
+}
+NAME_MATCH_LABELS = {
+    "exact": "Matches",
+    "probable": "Probably the same person",
+    "mismatch": "Does not match",
+}
+
+
+def register_info(register: str) -> dict:
+    name, short, who, setting = REGISTERS[register]
+    return {
+        "code": register,
+        "name": name,
+        "short": short,
+        "who": who,
+        "home_url": current_app.config[setting],
+    }
+
+
+@bp.app_context_processor
+def check_context() -> dict:
+    return {"csrf_token": csrf_token}
+
+
+@bp.app_template_filter("utc_time")
+def utc_time(iso: str | None) -> str:
+    """'2026-01-05T14:03:09+00:00' -> '5 January 2026 at 14:03 UTC'."""
+    if not iso:
+        return "unknown"
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} UTC"
+
+
+def form_errors(register: str, number: str) -> dict[str, str]:
+    errors = {}
+    if register not in REGISTERS:
+        errors["register"] = "Choose the register: HCPC, GOsC or GCC."
+    if not number.strip():
+        example = NUMBER_EXAMPLES.get(register, "PH123456")
+        errors["number"] = f"Enter a registration number, for example {example}."
+    return errors
+
+
+@bp.get("/check")
+def check():
+    if not request.args:
+        return render_template("check.html", form={}, errors={})
+    form = {
+        "register": request.args.get("register", "").strip().lower(),
+        "number": request.args.get("number", ""),
+        "name": request.args.get("name", ""),
+    }
+    errors = form_errors(form["register"], form["number"])
+    if errors:
+        return render_template("check.html", form=form, errors=errors), 400
+    wait = retry_after_if_limited()
+    if wait is not None:
+        errors = {"number": f"You have made many checks in a short time: wait {wait} seconds "
+                  "and try again."}  # fmt: skip
+        return (
+            render_template("check.html", form=form, errors=errors),
+            429,
+            {"Retry-After": str(wait)},
+        )
+    try:
+        result = registrations.check(
+            get_db(),
+            form["register"],
+            form["number"],
+            form["name"].strip() or None,
+            clients=register_clients(),
+        )
+    except InvalidInput as error:
+        field = "register" if error.code == "invalid_register" else "number"
+        return render_template("check.html", form=form, errors={field: error.message}), 400
+    return render_template(
+        "check_result.html",
+        form=form,
+        errors={},
+        result=result.to_dict(),
+        register=register_info(result.to_dict()["register"]),
+        outcome_label=OUTCOME_LABELS,
+        name_match_label=NAME_MATCH_LABELS,
+    )
+
+
+@bp.get("/check/bulk")
+def bulk():
+    return upload_page({}, 200)
+
+
+@bp.post("/check/bulk")
+def bulk_upload():
+    try:
+        verify_csrf()
+        upload = request.files.get("file")
+        api_key = request.form.get("api_key", "").strip()
+    except RequestEntityTooLarge:
+        max_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        message = f"The file is larger than the {max_mb} MB limit: split it into smaller files."
+        return upload_page({"file": message}, 413)
+    except CsrfError as error:
+        return upload_page({"form": error.message}, 400)
+    errors = {}
+    if not api_key:
+        errors["api_key"] = "Enter your API key. The service's operator gives insurers one."
+    elif apikeys.verify(get_db(), api_key) is None:
+        errors["api_key"] = "That API key is not valid, or has been revoked."
+    if upload is None or not upload.filename:
+        errors["file"] = "Choose a CSV file to check."
+    if errors:
+        return upload_page(errors, 401 if "api_key" in errors else 400)
+    try:
+        rows = registrations.read_csv(upload.read())
+    except InvalidInput as error:
+        return upload_page({"file": error.message}, error.status)
+    results = registrations.check_many(
+        database.main_db_path(current_app.config["DATA_DIR"]), rows, clients=register_clients()
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    return Response(
+        registrations.write_csv(results),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="registration-checks-{stamp}.csv"'},
+    )
+
+
+def upload_page(errors: dict[str, str], status: int):
+    return render_template(
+        "bulk_upload.html",
+        errors=errors,
+        max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        max_rows=registrations.MAX_BULK_ROWS,
+    ), status
