@@ -541,3 +541,31 @@ def test_the_openapi_document_describes_the_registration_endpoints(client):
         "register", "registration_number", "outcome", "status_raw", "name_on_register",
         "name_match", "checked_at", "source_url", "evidence_sha256", "stale", "changed", "reason",
     ]  # fmt: skip
+
+
+# --- the rate limiter itself ---------------------------------------------------------------
+
+
+def test_the_rate_limiter_forgets_clients_once_their_window_has_passed():
+    clock = FakeClock()
+    limiter = RateLimiter(1, 60.0, clock=clock)
+    assert [limiter.hit(f"10.0.0.{i}") for i in range(3)] == [None, None, None]
+    assert limiter.hit("10.0.0.1") == 60.0
+    clock.now += 61
+    assert limiter.clients() == 0
+    assert limiter.hit("10.0.0.1") is None
+
+
+def test_a_rate_limit_of_zero_means_no_limit():
+    limiter = RateLimiter(0, 60.0, clock=FakeClock())
+    assert {limiter.hit("10.0.0.1") for _ in range(1000)} == {None}
+    assert limiter.clients() == 0
+
+
+def test_the_rate_limiter_counts_every_hit_when_threads_share_it():
+    from concurrent.futures import ThreadPoolExecutor
+
+    limiter = RateLimiter(100, 60.0, clock=FakeClock())
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: limiter.hit("10.0.0.1"), range(400)))
+    assert (answers.count(None), len(answers)) == (100, 400)
