@@ -57,8 +57,11 @@ def show_settings() -> None:
     """List every FINDER_* setting with its current value and what it does."""
     config = load_config()
     for setting in settings.SETTINGS:
-        value = "(set)" if setting.name == "SECRET_KEY" and config[setting.name] else (
-            config[setting.name])
+        value = (
+            "(set)"
+            if setting.name == "SECRET_KEY" and config[setting.name]
+            else (config[setting.name])
+        )
         click.echo(f"{setting.env}={value}\n    {setting.help}")
 
 
