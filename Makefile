@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 
 run: setup
 	$(BIN)/finder postcodes build --if-missing
+	$(BIN)/finder demo --if-empty
 	$(BIN)/finder serve
 
 test: setup browser-tools
@@ -39,6 +40,9 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/postcodes.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/registrations.py
+	$(BIN)/python bench/refresh.py
 
 # Re-pin every dependency after changing pyproject.toml (needs uv: pip install uv).
 lock:
