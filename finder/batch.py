@@ -1,9 +1,10 @@
 """One transaction around many directory writes, so readers see all of them or none.
 
-finder.directory's upsert functions each commit (`with db.conn:`). A refresh page or an import
-must land as a whole, so `transaction(db)` opens one write transaction and hands back a view of
-the database whose `with db.conn:` joins it instead of committing. Readers on other connections
-(WAL) keep seeing the state before it until it commits.
+A refresh page or an import must land as a whole. `transaction(db)` opens one write
+transaction; finder.directory's writes (through `finder.db.atomic`) join it instead of
+committing on their own. Readers on other connections (WAL) keep seeing the state before it
+until it commits. Inside it, write with SQL or finder.directory, not sqlite-utils table methods:
+those commit.
 """
 
 from __future__ import annotations
@@ -14,33 +15,6 @@ from contextlib import contextmanager
 import sqlite_utils
 
 
-class _JoinedConnection:
-    """The real connection, except that `with conn:` neither commits nor rolls back."""
-
-    def __init__(self, conn) -> None:
-        self._conn = conn
-
-    def __getattr__(self, name: str):
-        return getattr(self._conn, name)
-
-    def __enter__(self) -> _JoinedConnection:
-        return self
-
-    def __exit__(self, *exc_info: object) -> bool:
-        return False  # the outer transaction decides
-
-
-class _InTransaction:
-    """A stand-in for the Database whose `conn` joins the open transaction."""
-
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self._db = db
-        self.conn = _JoinedConnection(db.conn)
-
-    def __getattr__(self, name: str):
-        return getattr(self._db, name)
-
-
 @contextmanager
 def transaction(db: sqlite_utils.Database, *, commit: bool = True) -> Iterator:
     """Run the block in one write transaction; `commit=False` rolls it back (a dry run)."""
@@ -48,7 +22,7 @@ def transaction(db: sqlite_utils.Database, *, commit: bool = True) -> Iterator:
         db.conn.commit()  # an implicit transaction left open by a plain statement
     db.conn.execute("begin immediate")
     try:
-        yield _InTransaction(db)
+        yield db
     except BaseException:
         db.conn.rollback()
         raise

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -44,6 +46,20 @@ def connect(path: str | os.PathLike) -> sqlite_utils.Database:
     if db.execute("pragma journal_mode").fetchone()[0] != "wal":
         db.enable_wal()
     return db
+
+
+@contextmanager
+def atomic(db: sqlite_utils.Database) -> Iterator[None]:
+    """Write as one transaction: commit on success, roll back on error.
+
+    Inside a caller's open transaction (a refresh page, an import) it joins that transaction and
+    leaves commit and rollback to the caller, so the caller's work lands whole or not at all.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    with db.conn:
+        yield
 
 
 def migration_sets() -> list:

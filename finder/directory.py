@@ -18,13 +18,13 @@ Rows are never deleted by a refresh: `retired_at` takes them out of search and k
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from finder import db as database
 from finder.errors import InvalidInput
 
 MIGRATIONS = Migrations("finder.directory")
@@ -149,17 +149,6 @@ def create_directory_tables(db: sqlite_utils.Database) -> None:
 # --- writing -------------------------------------------------------------------------------
 
 
-@contextmanager
-def _transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """Commit on success, roll back on error; inside a caller's transaction, leave both to it
-    (an import that fails half-way must be able to roll back our upserts too)."""
-    if db.conn.in_transaction:
-        yield
-        return
-    with db.conn:
-        yield
-
-
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -191,7 +180,7 @@ def upsert_practitioners(db: sqlite_utils.Database, rows: Iterable[dict]) -> int
     """
     stamp = now_iso()
     values = [(*check_practitioner(row), stamp) for row in rows]
-    with _transaction(db):
+    with database.atomic(db):
         db.conn.executemany(
             """insert into practitioners
                 (register, registration_number, name, profession, source, updated_at)
@@ -255,7 +244,7 @@ def upsert_practice(
     `practitioners`, when given, replaces who works there: (register, registration_number)
     pairs of practitioners already upserted. Unchanged rows are not rewritten.
     """
-    with _transaction(db):
+    with database.atomic(db):
         db.conn.execute(_UPSERT_PRACTICE, _practice_values(row, now_iso()))
         practice_id = db.conn.execute(
             "select id from practices where key = ?", (row["key"],)
@@ -287,7 +276,7 @@ def _replace_links(db: sqlite_utils.Database, practice_id: int, pairs: Sequence)
 
 def retire_practices(db: sqlite_utils.Database, keys: Iterable[str]) -> int:
     """Take practices out of search (they stay in the table, for history)."""
-    with _transaction(db):
+    with database.atomic(db):
         cursor = db.conn.executemany(
             "update practices set retired_at = ? where key = ? and retired_at is null",
             [(now_iso(), key) for key in keys],
@@ -297,7 +286,7 @@ def retire_practices(db: sqlite_utils.Database, keys: Iterable[str]) -> int:
 
 def retire_practitioners(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> int:
     """Take practitioners out of search; a practice left with none drops out too."""
-    with _transaction(db):
+    with database.atomic(db):
         cursor = db.conn.executemany(
             "update practitioners set retired_at = ? where register = ? "
             "and registration_number = ? and retired_at is null",
