@@ -114,5 +114,14 @@ def spec() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An insurer's API key, made with `finder keys create NAME`.",
+                }
+            },
+        },
     }

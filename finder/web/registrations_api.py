@@ -393,6 +393,7 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "Every check made of one registration, newest first (API key)",
             "description": "Send 'Accept: text/csv' for CSV." + _KEY_NEEDED,
+            "security": [{"apiKey": []}],
             "parameters": [_REGISTER_PARAM, _NUMBER_PARAM],
             "responses": {
                 "200": _ok("The checks", {"$ref": "#/components/schemas/RegistrationHistory"}),
@@ -403,6 +404,7 @@ OPENAPI_PATHS = {
     "/registrations/bulk": {
         "post": {
             "summary": "Check up to 10,000 registrations at once (API key)",
+            "security": [{"apiKey": []}],
             "description": "Body: a JSON list of rows, or a CSV file (columns register, "
             "registration_number, optional name, any others kept) with Content-Type text/csv. "
             "A bad row gets its own error and never stops the batch. 'Accept: text/csv' "

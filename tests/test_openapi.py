@@ -1,0 +1,55 @@
+"""The OpenAPI document is the API's contract: every route must be in it, every $ref must
+resolve, and the endpoints that need a key must say so."""
+
+import re
+
+
+def api_routes(app) -> set[tuple[str, str]]:
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api.openapi":
+            continue
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule[len("/api/v1") :])
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            routes.add((path, method.lower()))
+    return routes
+
+
+def refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from refs(value)
+
+
+def test_every_api_route_is_described(app, client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    described = {(path, method) for path, item in spec["paths"].items() for method in item}
+    assert api_routes(app) == described
+
+
+def test_every_reference_resolves(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for ref in refs(spec):
+        assert ref.startswith("#/components/schemas/"), ref
+        assert ref.rsplit("/", 1)[1] in spec["components"]["schemas"], ref
+
+
+def test_endpoints_that_need_a_key_declare_it(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    keyed = {
+        (path, method)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if operation.get("security")
+    }
+    assert keyed == {
+        ("/registrations/{register}/{number}/history", "get"),
+        ("/registrations/bulk", "post"),
+    }
+    assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
