@@ -22,21 +22,24 @@ REGISTER_FULL_NAMES = {
 }
 
 
+_URL_BUILDERS: dict = {}  # register -> (default base URL, number -> URL), filled on first use
+
+
 def register_entry_url(
     register: str, number: str, base_urls: Mapping[str, str] | None = None
 ) -> str:
     """The register's own page for this number (the scrapers know each register's addresses);
     its search page when the number does not look like one of that register's."""
-    from scrapers import gcc, gosc, hcpc
+    if not _URL_BUILDERS:  # imported late: the scrapers bring BeautifulSoup with them
+        from scrapers import gcc, gosc, hcpc
 
-    module = {"hcpc": hcpc, "gosc": gosc, "gcc": gcc}[register]
-    base = (base_urls or {}).get(register) or module.DEFAULT_BASE_URL
+        _URL_BUILDERS["hcpc"] = (hcpc.DEFAULT_BASE_URL, hcpc.detail_url)
+        _URL_BUILDERS["gosc"] = (gosc.DEFAULT_BASE_URL, gosc.registrant_search_url)
+        _URL_BUILDERS["gcc"] = (gcc.DEFAULT_BASE_URL, gcc.number_search_url)
+    default, build = _URL_BUILDERS[register]
+    base = (base_urls or {}).get(register) or default
     try:
-        if register == "hcpc":
-            return hcpc.detail_url(base, number)
-        if register == "gosc":
-            return gosc.registrant_search_url(base, number)
-        return gcc.number_search_url(base, number)
+        return build(base, number)
     except ValueError:
         return base
 

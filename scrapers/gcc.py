@@ -85,7 +85,10 @@ def results_url(base_url: str, query: dict[str, str], offset: int = 0) -> str:
 
 
 def number_search_url(base_url: str, number: str) -> str:
-    return results_url(base_url, {"chiro_registration_number": normalise_number(number)})
+    number = normalise_number(number)
+    if number.isascii():  # digits, which urlencode leaves alone: skip its cost
+        return f"{base_url.rstrip('/')}{RESULTS_PATH}?chiro_registration_number={number}"
+    return results_url(base_url, {"chiro_registration_number": number})
 
 
 def postcode_search_url(

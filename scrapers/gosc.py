@@ -109,7 +109,11 @@ def practice_search_url(
 
 
 def registrant_search_url(base_url: str, number: str, page: int = 1) -> str:
-    query = {"location": "", "radius": "", "surname": "", "registration": normalise_number(number)}
+    number = normalise_number(number)
+    if number.isascii() and isinstance(page, int):  # nothing to quote: skip urlencode's cost
+        query = f"location=&radius=&surname=&registration={number}&p={page}"
+        return f"{base_url.rstrip('/')}{REGISTRANTS_PATH}?{query}"
+    query = {"location": "", "radius": "", "surname": "", "registration": number}
     query["p"] = str(page)
     return f"{base_url.rstrip('/')}{REGISTRANTS_PATH}?{urlencode(query)}"
 

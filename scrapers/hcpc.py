@@ -93,7 +93,10 @@ def normalise_number(number: str) -> tuple[str, str]:
 def detail_url(base_url: str, number: str) -> str:
     """The detail page URL; `profession` must equal the number's prefix."""
     compact, code = normalise_number(number)
-    query = urlencode({"query": compact, "profession": code})
+    if compact.isascii():  # letters and digits, which urlencode leaves alone: skip its cost
+        query = f"query={compact}&profession={code}"
+    else:
+        query = urlencode({"query": compact, "profession": code})
     return f"{base_url.rstrip('/')}{DETAIL_PATH}?{query}"
 
 
