@@ -7,10 +7,12 @@ Tables (owned here):
 - practices: keyed by a stable text `key` (e.g. "gosc:1234" or "sample:000042"); `id` is the
   integer the spatial index needs.
 - practice_practitioners: who works where (many-to-many).
-- practice_locations: an R*Tree over the located, not retired practices, and practice_points:
-  their exact coordinates, precomputed trigonometry and a bit mask of the professions practising
-  there. Both are kept in step by triggers, so a search reads the index and these small rows,
-  nothing else, until it has its page. (R*Tree auxiliary columns would do, but read 2x slower.)
+- practice_points: the located, not retired practices' exact coordinates, precomputed
+  trigonometry and a bit mask of the professions practising there; practice_locations: an
+  R*Tree over them (latitude, longitude and the mask as a third dimension). Both are kept in
+  step by triggers, so a search reads the index and these small rows, nothing else, until it
+  has its page; it counts whole rectangles of its circle from the index alone. (R*Tree
+  auxiliary columns would do, but read 2x slower.)
 
 Rows are never deleted by a refresh: `retired_at` takes them out of search and keeps history.
 """
@@ -140,6 +142,58 @@ def create_directory_tables(db: sqlite_utils.Database) -> None:
             update practice_points set professions = {_MASK_SQL.format(id=_THIS_POINT)}
             where id in (select practice_id from practice_practitioners
                 where register = new.register and registration_number = new.registration_number);
+        end""",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+# The R*Tree gains a third dimension, the professions mask (min = max = the mask), so a search
+# can count the practices inside a rectangle of the circle from the index alone, no join.
+# practice_locations now mirrors practice_points through triggers on practice_points.
+_POINT_SQL = """insert into practice_points
+    select new.id, new.latitude, new.longitude, sin(radians(new.latitude)),
+        cos(radians(new.latitude)), radians(new.longitude), {mask}
+    where new.latitude is not null and new.longitude is not null and new.retired_at is null;"""
+_MIRROR_SQL = """insert into practice_locations
+    select id, latitude, latitude, longitude, longitude, professions, professions
+    from practice_points where id = new.id;"""
+
+
+@MIGRATIONS()
+def index_professions_in_practice_locations(db: sqlite_utils.Database) -> None:
+    statements = [
+        "drop trigger practices_located",
+        "drop trigger practices_moved",
+        "drop trigger practices_removed",
+        "drop table practice_locations",
+        "create virtual table practice_locations using rtree(id, min_lat, max_lat, min_lon, "
+        "max_lon, min_professions, max_professions)",
+        """insert into practice_locations select id, latitude, latitude, longitude, longitude,
+            professions, professions from practice_points""",
+        f"""create trigger practice_point_added after insert on practice_points begin
+            {_MIRROR_SQL}
+        end""",
+        f"""create trigger practice_point_changed after update on practice_points
+            when (old.id, old.latitude, old.longitude, old.professions)
+                is not (new.id, new.latitude, new.longitude, new.professions) begin
+            delete from practice_locations where id = old.id;
+            {_MIRROR_SQL}
+        end""",
+        """create trigger practice_point_removed after delete on practice_points begin
+            delete from practice_locations where id = old.id;
+        end""",
+        # The practices triggers as before, writing practice_points only.
+        f"""create trigger practices_located after insert on practices begin
+            {_POINT_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
+        end""",
+        f"""create trigger practices_moved
+            after update of latitude, longitude, retired_at on practices begin
+            delete from practice_points where id = old.id;
+            {_POINT_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
+        end""",
+        """create trigger practices_removed after delete on practices begin
+            delete from practice_points where id = old.id;
         end""",
     ]
     for statement in statements:

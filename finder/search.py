@@ -1,9 +1,10 @@
 """Reading the directory: practices near a point, nearest first, with who works there.
 
-search_near() asks the R*Tree for the practices in a box around the circle, computes the exact
-great-circle distance (geopy's formula, in SQLite's math functions) for those candidates only,
-and pages through them nearest first, ties broken by practice id. search_postcode() is the
-whole patient search: a postcode, the page, and the nearest practices beyond an empty circle.
+search_near() counts the practices within the circle and pages through them nearest first,
+ties broken by practice id, by exact great-circle distance (geopy's formula, in SQLite's math
+functions); finder.spatial does it with as little work per practice as it can.
+search_postcode() is the whole patient search: a postcode, the page, and the nearest practices
+beyond an empty circle.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ import sqlite_utils
 from finder.directory import PROFESSION_BITS, PROFESSIONS
 from finder.errors import InvalidInput
 from finder.listings import KM_PER_MILE, Hit, load_practices, load_practitioners
+from finder.spatial import EARTH_RADIUS_KM, bounding_box, count_within, nearest_rows
+from finder.spatial import distance_km as distance_km  # the pages and the benchmark use it here
 
-EARTH_RADIUS_KM = 6371.009  # geopy's great_circle radius: results match geopy exactly
 MAX_SEARCH_KM = 1500.0  # past the whole UK: wider than this is never useful
 
 
@@ -33,53 +35,6 @@ class SearchPage:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance, computed exactly as geopy's great_circle((lat1, lon1), (lat2, lon2))
-    and as the SQL in search_near (same operations in the same order, so the same float)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    sin1, cos1, sin2, cos2 = math.sin(p1), math.cos(p1), math.sin(p2), math.cos(p2)
-    delta = math.radians(lon2) - math.radians(lon1)
-    cos_d, sin_d = math.cos(delta), math.sin(delta)
-    d = math.atan2(
-        math.sqrt((cos2 * sin_d) ** 2 + (cos1 * sin2 - sin1 * cos2 * cos_d) ** 2),
-        sin1 * sin2 + cos1 * cos2 * cos_d,
-    )
-    return EARTH_RADIUS_KM * d
-
-
-# The same formula as distance_km, in SQLite's math functions, for the R*Tree candidates only;
-# sin_lat, cos_lat and lon_radians were computed by the same functions when the row was written.
-_DISTANCE_SQL = """:radius * atan2(
-    sqrt(pow(p.cos_lat * sin(p.lon_radians - :lng1), 2)
-        + pow(:cos1 * p.sin_lat - :sin1 * p.cos_lat * cos(p.lon_radians - :lng1), 2)),
-    :sin1 * p.sin_lat + :cos1 * p.cos_lat * cos(p.lon_radians - :lng1))"""
-
-# Materialized, so the distance is computed once per candidate, not again for the sort.
-_WITHIN_SQL = f"""with candidates as materialized (
-        select r.id, {_DISTANCE_SQL} as distance_km
-        from practice_locations r join practice_points p on p.id = r.id
-        where r.min_lat <= :north and r.max_lat >= :south
-            and r.min_lon <= :east and r.max_lon >= :west and (p.professions & :mask) != 0
-    ),
-    within as materialized (select id, distance_km from candidates where distance_km <= :within)
-"""
-
-_PAGE_SQL = f"""{_WITHIN_SQL} select id, distance_km, (select count(*) from within) from within
-    order by distance_km, id limit :limit offset :offset"""
-
-_COUNT_SQL = f"{_WITHIN_SQL} select count(*) from within"
-
-
-def bounding_box(lat: float, lon: float, radius_km: float) -> dict[str, float]:
-    """A latitude/longitude box holding every point within radius_km, with a little to spare
-    (the R*Tree stores 32-bit floats; the exact distance decides afterwards)."""
-    angle = radius_km / EARTH_RADIUS_KM
-    dlat = math.degrees(angle) * 1.0001 + 1e-6
-    ratio = math.sin(min(angle, math.pi / 2)) / max(math.cos(math.radians(lat)), 1e-12)
-    dlon = 180.0 if ratio >= 1 else math.degrees(math.asin(ratio)) * 1.0001 + 1e-6
-    return {"south": lat - dlat, "north": lat + dlat, "west": lon - dlon, "east": lon + dlon}
 
 
 def profession_mask(professions: Iterable[str] | None) -> int:
@@ -104,8 +59,7 @@ def search_near(
 ) -> SearchPage:
     """Practices within radius_km of (lat, lon), nearest first (ties by practice id).
 
-    Candidates come from the R*Tree box around the circle; the exact great-circle distance is
-    computed only for them. `professions` None means all three; a practice matches when at
+    `professions` None means all three; a practice matches when at
     least one current practitioner there has one of them.
     """
     if not 0 < radius_km <= MAX_SEARCH_KM:
@@ -116,10 +70,13 @@ def search_near(
     if page < 1 or per_page < 1:
         raise InvalidInput("page and per_page must be 1 or more.", code="invalid_parameter")
     professions = list(professions or PROFESSIONS)
+    mask = profession_mask(professions)
     lat1 = math.radians(lat)
     params = {
         **bounding_box(lat, lon, radius_km),
-        "mask": profession_mask(professions),
+        "mask": mask,
+        "pmin": mask & -mask,  # the R*Tree's mask dimension: no row below the lowest bit
+        "pmax": 7,
         "radius": EARTH_RADIUS_KM,
         "within": radius_km,
         "lng1": math.radians(lon),
@@ -128,16 +85,14 @@ def search_near(
         "limit": per_page,
         "offset": (page - 1) * per_page,
     }
-    rows = db.execute(_PAGE_SQL, params).fetchall()
-    total = (
-        rows[0][2] if rows else (db.execute(_COUNT_SQL, params).fetchone()[0] if page > 1 else 0)
-    )
+    total = count_within(db, params, lat, lon)
+    rows = nearest_rows(db, params, lat, lon, total)
     ids = [row[0] for row in rows]
     hits = ()
     if ids:
         practices = load_practices(db, ids)
         people = load_practitioners(db, ids, professions)
-        hits = tuple(Hit(d, practices[i], tuple(people.get(i, ()))) for i, d, _ in rows)
+        hits = tuple(Hit(d, practices[i], tuple(people.get(i, ()))) for i, d in rows)
     return SearchPage(hits, total, page, per_page, radius_km)
 
 

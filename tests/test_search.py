@@ -8,7 +8,7 @@ import random
 import pytest
 from geopy.distance import great_circle
 
-from finder import directory, search
+from finder import directory, search, spatial
 from finder.errors import InvalidInput
 
 PROFESSIONS = list(directory.PROFESSIONS)
@@ -246,3 +246,33 @@ def test_distances_read_naturally(km, miles, km_text):
         miles,
         km_text,
     )
+
+
+@pytest.mark.parametrize("name, lat, lon", CENTRES[:4])
+def test_practices_on_the_edges_of_the_counted_rectangles_match_the_reference(
+    main_db, name, lat, lon
+):
+    """The count takes whole rectangles inside the circle from the index: practices on and
+    just beside their edges and corners, and a dense cluster, still count exactly once."""
+    rng = random.Random(name)
+    radius = rng.choice((5, 10, 25))
+    rects = spatial.inner_rectangles(lat, lon, radius)
+    spots = []
+    for j in range(len(rects) // 4):
+        south, north, west, east = (rects[f"{c}{j}"] for c in "snwe")
+        for y in (south, north, (south + north) / 2):
+            for x in (west, east, lon):
+                for nudge in (0, 1e-7, -1e-7):
+                    spots.append((y + nudge, x - nudge))
+    spots += [(lat + rng.gauss(0, 0.02), lon + rng.gauss(0, 0.03)) for _ in range(150)]
+    placed = {}
+    for key, (y, x) in enumerate(spots, start=1):
+        professions = tuple(rng.sample(PROFESSIONS, rng.choice((1, 2, 3))))
+        placed[add_practice(main_db, key, y, x, professions)] = (y, x, professions)
+    for professions in (None, ["osteopath"], ["physiotherapist", "chiropractor"]):
+        expected = brute_force(placed, lat, lon, radius, professions)
+        assert len(expected) > 20
+        assert all_pages(main_db, lat, lon, radius, professions, per_page=20) == (
+            expected,
+            len(expected),
+        )
