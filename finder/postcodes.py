@@ -279,8 +279,21 @@ def build(
         db.commit()
     finally:
         db.close()
-    os.replace(partial, dest)
+    _replace_durably(partial, dest)
     return BuildResult(dest, postcodes, outcodes, time.perf_counter() - started)
+
+
+def _replace_durably(new: Path, dest: Path) -> None:
+    """Rename `new` over `dest` so that after a crash or power cut either the old table or the
+    complete new one is in place (the build itself runs without a journal, for speed)."""
+    with open(new, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(new, dest)
+    folder = os.open(dest.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _convert(columns: dict[str, list], wanted: set[str] | None, to_wgs84) -> list[tuple]:
