@@ -45,11 +45,12 @@ RENEWAL_MAX_AGE = timedelta(days=1)  # while many registrations lapse at once
 _NUMBER_RULES = {
     # register: (pattern on the compacted, upper-cased input, message when it does not match)
     "hcpc": (
-        re.compile(r"PH\d{1,6}"),
+        re.compile(r"PH[0-9]{1,6}"),
         "HCPC numbers are PH followed by up to 6 digits, like PH123456",
     ),
-    "gosc": (re.compile(r"\d{1,6}"), "GOsC numbers are digits only, like 9123"),
-    "gcc": (re.compile(r"\d{1,5}"), "GCC numbers are up to 5 digits, like 04567"),
+    # GOsC: leading zeros are stripped first, so '09123' and '9123' share one cache key.
+    "gosc": (re.compile(r"[1-9][0-9]{0,5}"), "GOsC numbers are digits only, like 9123"),
+    "gcc": (re.compile(r"[0-9]{1,5}"), "GCC numbers are up to 5 digits, like 04567"),
 }
 
 
@@ -104,15 +105,17 @@ def add_current_state_change_and_reason(db) -> None:
 def normalise_number(register: str, number: str) -> str:
     """The registration number as the register and our cache know it, or InvalidInput.
 
-    HCPC: upper-cased, spaces removed; GOsC: digits; GCC: 5 digits, leading zeros restored.
+    HCPC: upper-cased, spaces removed; GOsC: digits, leading zeros stripped; GCC: 5 digits,
+    leading zeros restored. Only ASCII digits 0-9 count (not other scripts' digits).
     """
     register = normalise_register(register)
     compact = "".join(str(number or "").split()).upper()
     pattern, message = _NUMBER_RULES[register]
-    if not pattern.fullmatch(compact):
+    candidate = compact.lstrip("0") if register == "gosc" else compact
+    if not pattern.fullmatch(candidate):
         shown = f"'{number}' is not valid: " if compact else "The registration number is empty: "
         raise InvalidInput(shown + message, code="invalid_registration_number")
-    return compact.zfill(5) if register == "gcc" else compact
+    return compact.zfill(5) if register == "gcc" else candidate
 
 
 def normalise_register(register: str) -> str:

@@ -38,8 +38,8 @@ DEFAULT_BASE_URL = "https://www.gcc-uk.org"
 RESULTS_PATH = "/search/chiro_results"
 PAGE_SIZE = 10  # paging is by a /P{offset} path segment in steps of 10
 NUMBER_DIGITS = 5
-NUMBER_PATTERN = re.compile(r"^\d{1,5}$")  # as typed by a user
-FULL_NUMBER = re.compile(r"\d{5}")  # as the register prints it
+NUMBER_PATTERN = re.compile(r"^[0-9]{1,5}$")  # as typed by a user (ASCII digits only)
+FULL_NUMBER = re.compile(r"[0-9]{5}")  # as the register prints it
 NO_RESULTS_TEXT = "Sorry, there are no results"
 
 CARD = {

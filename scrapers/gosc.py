@@ -41,7 +41,7 @@ PRACTICES_PATH = "/register-search/practices/"
 REGISTRANTS_PATH = "/register-search/registrants/"
 DEFAULT_RADIUS_MILES = 10
 NO_RESULTS_TEXT = "No results were found; please try broadening your search"
-NUMBER_PATTERN = re.compile(r"^\d{1,6}$")
+NUMBER_PATTERN = re.compile(r"^[0-9]{1,6}$")  # ASCII digits only
 # /register-search/practices/{id}-{slug}/ and /register-search/registrants/{id}-{slug}/
 ID_FROM_URL = re.compile(r"/(\d+)-[^/]*/?$")
 
@@ -93,9 +93,10 @@ MAX_CANDIDATES = 5  # registrant pages to open when a number search lists severa
 
 
 def normalise_number(number: str) -> str:
-    """GOsC numbers are digits only (3-5 in practice); raises ValueError otherwise."""
-    compact = "".join(number.split())
-    if not NUMBER_PATTERN.match(compact):
+    """GOsC numbers are digits only (3-5 in practice), leading zeros stripped ('09123' ->
+    '9123'); raises ValueError otherwise."""
+    compact = "".join(number.split()).lstrip("0")
+    if not compact or not NUMBER_PATTERN.match(compact):
         raise ValueError(f"not a GOsC registration number: {number!r}")
     return compact
 

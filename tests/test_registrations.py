@@ -335,3 +335,21 @@ def test_after_an_outage_the_register_is_left_alone_for_a_while():
     with pytest.raises(RegisterUnavailable):
         clients.lookup("hcpc", "PH123456")
     assert Session.calls == 2
+
+
+@pytest.mark.parametrize(
+    ("register", "number"),
+    [("hcpc", "PH١٢٣"), ("gosc", "٤٥٦٧"), ("gcc", "٤٥٦٧"), ("hcpc", "PH１２３")],
+)
+def test_digits_of_other_scripts_are_an_invalid_number_not_a_lookup(register, number):
+    with pytest.raises(InvalidInput) as caught:
+        registrations.normalise_number(register, number)
+    assert caught.value.code == "invalid_registration_number"
+    assert caught.value.message.startswith(f"'{number}' is not valid: ")
+
+
+def test_gosc_numbers_with_and_without_leading_zeros_share_one_cache_key():
+    assert registrations.normalise_number("gosc", "09123") == "9123"
+    assert registrations.normalise_number("gosc", "0 9123") == "9123"
+    with pytest.raises(InvalidInput, match="GOsC numbers are digits only"):
+        registrations.normalise_number("gosc", "000")

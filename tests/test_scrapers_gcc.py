@@ -281,3 +281,8 @@ def test_lookup_listing_only_other_numbers_is_layout_changed_never_not_found():
     session = StubSession({gcc.number_search_url(BASE, "09999"): "gcc_postcode_p10.html"})
     with pytest.raises(LayoutChanged, match="other registrants"):
         gcc.lookup(session, BASE, "09999")
+
+
+def test_digits_of_other_scripts_are_not_a_gcc_number():
+    with pytest.raises(ValueError):
+        gcc.normalise_number("٤٥٦٧")

@@ -395,3 +395,10 @@ def test_lookup_of_a_registrant_page_that_answers_404_is_unavailable():
     )
     with pytest.raises(RegisterUnavailable, match="HTTP 404"):
         gosc.lookup(session, BASE, "9123")
+
+
+def test_leading_zeros_are_stripped_and_only_ascii_digits_are_a_number():
+    assert gosc.normalise_number("09123") == "9123"
+    for bad in ("٤٥٦٧", "000", ""):
+        with pytest.raises(ValueError):
+            gosc.normalise_number(bad)
