@@ -44,7 +44,7 @@ PROFESSION_CODES = frozenset(
     ["AS", "BS", "CH", "CS", "DT", "HAD", "ODP", "OR", "OT", "PA", "PH", "PO", "PYL", "RA", "SL"]
 )
 PROFESSIONS = {"PH": "physiotherapist"}  # other codes are reported as the code itself
-NUMBER_PATTERN = re.compile(r"^([A-Z]{2,3})(\d{1,6})$")
+NUMBER_PATTERN = re.compile(r"^([A-Z]{2,3})([0-9]{1,6})$")  # ASCII digits only
 
 # Labels of the two-column detail table (matched case-insensitively, trailing ':' ignored).
 LABELS = {
@@ -161,10 +161,20 @@ def parse_detail(text: str, url: str) -> Registration | NotFound:
 
 
 def lookup(session, base_url: str, number: str) -> Registration | NotFound:
-    """Fetch and parse one registrant by number."""
+    """Fetch and parse one registrant by number.
+
+    Raises LayoutChanged when the page is about another registration number (the query was
+    ignored): that must never be taken as this registrant's answer.
+    """
+    wanted, _ = normalise_number(number)
     url, status, text = fetch_detail(session, base_url, number)
     require_ok(url, status)  # every real answer, not-found included, is a 200
-    return parse_detail(text, url)
+    result = parse_detail(text, url)
+    if isinstance(result, Registration) and result.registration_number != wanted:
+        raise LayoutChanged(
+            f"asked for {wanted} but the page shows {result.registration_number}", url
+        )
+    return result
 
 
 def _label_rows(soup: BeautifulSoup) -> dict[str, Tag]:

@@ -233,3 +233,26 @@ def test_command_line_reports_a_page_it_does_not_understand_in_one_line(capsys):
 def test_module_entry_point_takes_the_register_from_the_module(capsys):
     assert main([str(FILES / "hcpc_not_found.html")], register="hcpc") == 0
     assert json.loads(capsys.readouterr().out)["type"] == "NotFound"
+
+
+class _OnePage:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def fetch(self, url, params=None):
+        return url, 200, self.text
+
+
+def test_a_page_about_another_registration_number_is_layout_changed():
+    with pytest.raises(LayoutChanged, match="asked for PH100002 but the page shows PH100001"):
+        hcpc.lookup(_OnePage(detail_page()), "http://127.0.0.1:5000", "ph100002")
+
+
+def test_a_page_about_the_number_asked_is_the_answer():
+    record = hcpc.lookup(_OnePage(detail_page()), "http://127.0.0.1:5000", "PH100001")
+    assert record.registration_number == "PH100001"
+
+
+def test_digits_of_other_scripts_are_not_an_hcpc_number():
+    with pytest.raises(ValueError):
+        hcpc.normalise_number("PH١٢٣")
