@@ -177,6 +177,17 @@ def _walk(db, run_id: int, register: str, options: Options, budget: list) -> Non
             if result.at_end:
                 break
             page += 1
+        else:
+            # The cap, not the register, ended this search: what lies beyond it is unknown, so
+            # the walk is incomplete and must retire nothing.
+            record_error(
+                db, run_id, register, f"{centre.label} page {MAX_PAGES_PER_SEARCH}",
+                Exception(
+                    f"search stopped after {MAX_PAGES_PER_SEARCH} pages without reaching the "
+                    "last page (paging may be broken): skipped the rest, nothing retired"
+                ),
+                skipped=True,
+            )  # fmt: skip
         with db.conn:
             db.execute(
                 "update refresh_progress set centre = ?, page = 0 where run_id = ? "

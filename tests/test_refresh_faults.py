@@ -13,7 +13,7 @@ from refresh_world import (
     run_refresh,
 )
 
-from finder import db, importer, search
+from finder import db, importer, refresh, search
 
 
 @pytest.fixture
@@ -185,3 +185,24 @@ def test_search_keeps_answering_consistently_while_a_refresh_writes(
     assert all(practices == recorded for practices, recorded, _ in seen)
     assert any(0 < practices < GOSC_PRACTICES for practices, _, _ in seen)
     assert max(hits for _, _, hits in seen) <= GOSC_PRACTICES
+
+
+def test_a_search_cut_off_by_the_page_cap_is_reported_and_nothing_is_retired(
+    data_dir, postcode_table, world, monkeypatch
+):
+    run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    before = directory_tables(db.open_main(data_dir))
+    world.gosc_practices.remove(world.gosc_practices[0])  # gone, but the walk is cut short
+    monkeypatch.setattr(refresh, "MAX_PAGES_PER_SEARCH", 1)
+
+    summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+
+    report = summary["registers"]["gosc"]
+    assert report["state"] == "done_with_errors"
+    assert report["errors"] and all(
+        error["message"].startswith("search stopped after 1 pages without reaching the last page")
+        and error["where"].endswith(" page 1")
+        for error in report["errors"]
+    )
+    assert report["practices"]["retired"] == 0
+    assert directory_tables(db.open_main(data_dir)) == before
