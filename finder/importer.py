@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from finder import directory, postcodes
+from finder import directory, postcodes, registrations
 from finder.batch import changed, transaction
 from finder.errors import FinderError, InvalidInput
-from scrapers import gcc, gosc, hcpc
 
 MIGRATIONS = Migrations("finder.importer")
 
@@ -64,11 +63,6 @@ SOURCE = "import"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-NUMBER_CHECKS: dict[str, Callable[[str], str]] = {
-    "hcpc": lambda number: hcpc.normalise_number(number)[0],
-    "gosc": gosc.normalise_number,
-    "gcc": gcc.normalise_number,
-}
 NUMBER_EXAMPLES = {"hcpc": "PH123456", "gosc": "9123", "gcc": "04567"}
 
 
@@ -168,8 +162,9 @@ def validate_row(row: dict[str, str], table: postcodes.PostcodeTable) -> tuple[d
         raise InvalidInput(f"a {profession} is on the {register.upper()} register, not "
                            f"{row['register']!r}")  # fmt: skip
     try:
-        number = NUMBER_CHECKS[register](row["registration_number"])
-    except ValueError:
+        # The same rule as checks use, so nothing imported can fail every refresh later.
+        number = registrations.normalise_number(register, row["registration_number"])
+    except InvalidInput:
         raise InvalidInput(
             f"{row['registration_number']!r} is not a {register.upper()} registration number "
             f"(like {NUMBER_EXAMPLES[register]})"

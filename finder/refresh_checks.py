@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from finder import directory, registrations
 from finder.batch import transaction
+from finder.errors import InvalidInput
 from finder.refresh_runs import Progress, progress_row, record_error, set_state, spend
 
 RETIRING_OUTCOMES = {"not_found": "not found on the register", "inactive": "not practising"}
@@ -82,8 +83,14 @@ def _check_numbers(db, run_id, register, people, options, budget, done, total) -
             "select 1 from registrations where register = ? and registration_number = ?",
             (register, number),
         ).fetchone()
-        result = registrations.check(db, register, number, name, clients=options.clients,
-                                     refresh=True)  # fmt: skip
+        try:
+            result = registrations.check(db, register, number, name, clients=options.clients,
+                                         refresh=True)  # fmt: skip
+        except InvalidInput as error:
+            # A number no register could know (from an old import): this number's error, not
+            # the end of the refresh, and not a failure of the register.
+            record_error(db, run_id, register, number, Exception(error.message), skipped=True)
+            continue
         if result.reason and (result.stale or result.outcome == "unknown"):
             failures += 1
             stop = failures >= MAX_CONSECUTIVE_FAILURES

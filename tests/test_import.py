@@ -227,3 +227,18 @@ def test_cli_import_of_a_clean_file_exits_0_with_json(runner, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["loaded"] == 3
+
+
+@pytest.mark.parametrize("number", ["OT12345", "PH١٢٣"])
+def test_an_hcpc_number_that_is_not_a_physiotherapists_is_a_bad_row(
+    main_db, postcode_table, number
+):
+    data = (
+        "practitioner_name,profession,registration_number,practice_name,postcode\n"
+        f"Alex Placeholder,physiotherapist,{number},Headingley Physio,LS6 2AB\n"
+    ).encode()
+    report = importer.import_csv(main_db, data, postcode_table)
+    assert (report.loaded, [e.to_dict() for e in report.errors]) == (
+        0,
+        [{"line": 2, "message": f"{number!r} is not a HCPC registration number (like PH123456)"}],
+    )

@@ -15,7 +15,7 @@ from refresh_world import (
     run_refresh,
 )
 
-from finder import db, refresh
+from finder import db, directory, refresh
 
 
 @pytest.fixture
@@ -231,3 +231,37 @@ def test_cli_refresh_prints_a_json_summary(runner, monkeypatch, postcode_table, 
         "finished",
         GCC_CHIROPRACTORS,
     )
+
+
+def test_a_number_no_register_knows_is_that_numbers_error_and_the_refresh_goes_on(
+    data_dir, postcode_table, world, main_db
+):
+    # As an older import let in: an HCPC number with another profession's code.
+    directory.upsert_practitioners(
+        main_db,
+        [
+            {
+                "register": "hcpc",
+                "registration_number": number,
+                "name": name,
+                "profession": "physiotherapist",
+                "source": "import",
+            }  # fmt: skip
+            for number, name in (("OT12345", "Alex Placeholder"), ("PH100001", "Ash Example"))
+        ],
+    )
+
+    summary = run_refresh(data_dir, world, postcode_table, registers=("hcpc",))
+
+    hcpc = summary["registers"]["hcpc"]
+    assert hcpc["state"] == "done_with_errors"
+    assert hcpc["errors"] == [
+        {
+            "where": "OT12345",
+            "message": "'OT12345' is not valid: HCPC numbers are PH followed by up to 6 digits, "
+            "like PH123456",
+        }
+    ]
+    assert main_db.execute(
+        "select registration_number, outcome from registrations where register = 'hcpc'"
+    ).fetchall() == [("PH100001", "registered")]
