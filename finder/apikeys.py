@@ -30,6 +30,15 @@ def create_api_keys_table(db) -> None:
     db["api_keys"].create_index(["key_sha256"], unique=True)
 
 
+@MIGRATIONS()
+def reuse_names_of_revoked_keys(db) -> None:
+    # A name is unique among current keys only: a revoked key's name can be given to a new one.
+    db.execute("drop index if exists idx_api_keys_name")
+    db.execute(
+        "create unique index idx_api_keys_active_name on api_keys (name) where revoked_at is null"
+    )
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -43,7 +52,7 @@ def create(db: Database, name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise InvalidInput("A key needs a name, such as the insurer it is for.", code="invalid")
-    if db["api_keys"].count_where("name = ?", [name]):
+    if db["api_keys"].count_where("name = ? and revoked_at is null", [name]):
         raise InvalidInput(
             f"There is already a key called '{name}': revoke it or choose another name.",
             code="key_exists",
@@ -71,7 +80,10 @@ def verify(db: Database, token: str | None) -> str | None:
 
 def revoke(db: Database, name: str) -> None:
     """Stop a key working at once. NotFound if there is no current key of that name."""
-    rows = db.execute("select id, revoked_at from api_keys where name = ?", [name]).fetchall()
+    rows = db.execute(
+        "select id, revoked_at from api_keys where name = ? order by revoked_at is not null",
+        [name],
+    ).fetchall()
     if not rows:
         raise NotFound(f"There is no API key called '{name}'.")
     if rows[0][1] is not None:

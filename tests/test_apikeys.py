@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 
 import pytest
 
@@ -58,3 +59,23 @@ def test_a_key_needs_a_new_name(main_db, name, message):
     with pytest.raises(InvalidInput) as caught:
         apikeys.create(main_db, name)
     assert caught.value.message == message
+
+
+def test_a_revoked_keys_name_can_be_given_to_a_new_key(main_db):
+    old = apikeys.create(main_db, "Acme Insurance")
+    apikeys.revoke(main_db, "Acme Insurance")
+    new = apikeys.create(main_db, "Acme Insurance")
+    assert (apikeys.verify(main_db, old), apikeys.verify(main_db, new)) == (None, "Acme Insurance")
+    with pytest.raises(InvalidInput, match="already a key called 'Acme Insurance'"):
+        apikeys.create(main_db, "Acme Insurance")
+    apikeys.revoke(main_db, "Acme Insurance")  # revokes the current one
+    assert apikeys.verify(main_db, new) is None
+    assert [k["revoked_at"] is not None for k in apikeys.list_keys(main_db)] == [True, True]
+
+
+def test_two_current_keys_of_one_name_are_refused_by_the_database(main_db):
+    apikeys.create(main_db, "Acme Insurance")
+    with pytest.raises(sqlite3.IntegrityError):
+        main_db["api_keys"].insert(
+            {"name": "Acme Insurance", "key_sha256": "x" * 64, "created_at": "2026-01-01"}
+        )
