@@ -281,3 +281,25 @@ def test_sample_data_is_labelled_on_every_page_and_every_sample_practice(client,
 
 def test_real_data_carries_no_sample_label(client, leeds):
     assert page(client, "/search?postcode=LS6+2AB").select(".notice--sample") == []
+
+
+@pytest.mark.parametrize("miles", ["²", "abc", "7", "9" * 400])
+def test_a_distance_that_is_not_a_choice_is_a_400_pointing_at_the_distance(client, leeds, miles):
+    soup = page(client, f"/search?postcode=LS6+2AB&miles={miles}", status=400)
+    message = "Choose a distance from the list: 1, 3, 5, 10, 25 or 50 miles."
+    assert [(a.get_text(), a["href"]) for a in soup.select(".error-summary a")] == [
+        (message, "#miles")
+    ]
+    select = soup.select_one("select#miles")
+    assert (select["aria-invalid"], select["aria-describedby"]) == ("true", "miles-error")
+    assert "aria-invalid" not in soup.select_one("input#postcode").attrs
+
+
+@pytest.mark.parametrize("number", ["²", "x"])
+def test_a_page_number_that_is_not_a_number_is_a_400(client, leeds, number):
+    soup = page(client, f"/search?postcode=LS6+2AB&page={number}", status=400)
+    assert texts(soup, ".error-summary a") == ["The page number must be a whole number, such as 2."]
+
+
+def test_a_practice_id_too_big_for_the_database_is_not_found(client, leeds):
+    page(client, "/practices/99999999999999999999999", status=404)

@@ -282,3 +282,12 @@ def test_the_search_endpoint_is_in_the_openapi_document(client):
         "nearest_outside_radius",
         "message",
     }
+
+
+@pytest.mark.parametrize("name", ["radius_km", "page", "per_page"])
+@pytest.mark.parametrize("value", ["²", "٣", "1e999", "nan", "inf", "-inf", "9" * 400])
+def test_odd_numbers_are_a_400_naming_the_parameter_never_a_500(client, leeds, name, value):
+    response = client.get("/api/v1/search", query_string={"postcode": "LS6 2AB", name: value})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_parameter" and error["message"].startswith(f"{name} must be")

@@ -92,15 +92,42 @@ def search_form_context() -> dict:
     }
 
 
+class FieldError(InvalidInput):
+    """Bad input in one form field other than the postcode; the error summary links to it."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message, code="invalid_parameter")
+        self.field = field
+
+
+def whole_number(text: str | None) -> int | None:
+    """A plain ASCII whole number ("12"), else None: "²" and "٣" pass str.isdigit() but are
+    not what anyone typed into a search, and a very long number is a hand-edit, not a page."""
+    if text and text.isascii() and text.isdecimal() and len(text) <= 9:
+        return int(text)
+    return None
+
+
 def form_values(args) -> dict:
     """What the user chose, as the form shows it back (kept even when it is wrong)."""
     profession = args.get("profession", "")
-    miles = args.get("miles", str(DEFAULT_MILES))
+    miles = whole_number(args.get("miles"))
     return {
         "postcode": args.get("postcode", ""),
         "profession": profession if profession in PROFESSIONS else "",
-        "miles": int(miles) if miles.isdigit() and int(miles) in MILES else DEFAULT_MILES,
+        "miles": miles if miles in MILES else DEFAULT_MILES,
     }
+
+
+def _check_numbers(args) -> None:
+    """A distance that is not one of the choices, or a page that is not a number: 400."""
+    if "miles" in args and whole_number(args["miles"]) not in MILES:
+        choices = ", ".join(str(m) for m in MILES[:-1])
+        raise FieldError(
+            f"Choose a distance from the list: {choices} or {MILES[-1]} miles.", "miles"
+        )
+    if args.get("page") and whole_number(args["page"]) is None:
+        raise FieldError("The page number must be a whole number, such as 2.", "page")
 
 
 @bp.get("/search")
@@ -110,6 +137,7 @@ def results():
     if "postcode" not in request.args:
         return render_template("search_results.html", error=None, found=None, **context)
     try:
+        _check_numbers(request.args)
         query = search.Query.from_params(
             values["postcode"],
             [values["profession"]] if values["profession"] else [],
@@ -118,8 +146,9 @@ def results():
         )
         found = search.search_postcode(*search_handles(), query)
     except (InvalidInput, NotFound, NotCovered) as error:
+        field = getattr(error, "field", None) or "postcode"
         return render_template(
-            "search_results.html", error=error.message, found=None, **context
+            "search_results.html", error=error.message, error_field=field, found=None, **context
         ), error.status
     return render_template(
         "search_results.html",
@@ -133,8 +162,8 @@ def results():
 
 
 def _page_number(text: str | None) -> int:
-    """A hand-edited page number that makes no sense shows the first page, not an error."""
-    page = int(text) if text and text.isdigit() else 1
+    """A hand-edited page number out of range shows the nearest page, not an error."""
+    page = whole_number(text) or 1
     return min(max(page, 1), search.MAX_PAGE)
 
 
@@ -157,7 +186,7 @@ def _selfref_answer(found: search.PostcodeSearch) -> dict | None:
     return selfref.answer(found.location)
 
 
-@bp.get("/practices/<int:practice_id>")
+@bp.get("/practices/<int(max=9223372036854775807):practice_id>")  # SQLite's largest id
 def practice(practice_id: int):
     hit = listings.get_practice(get_db(), practice_id)
     if hit is None:
@@ -249,12 +278,24 @@ def api_search():
     query = search.Query.from_params(
         args.get("postcode"),
         args.getlist("profession"),
-        args.get("radius_km"),
-        args.get("page"),
-        args.get("per_page"),
+        _api_number(args, "radius_km", search.MAX_RADIUS_KM),
+        _api_number(args, "page", search.MAX_PAGE),
+        _api_number(args, "per_page", search.MAX_PER_PAGE),
     )
     found = search.search_postcode(*search_handles(), query)
     return jsonify(found.to_dict(base_urls()))
+
+
+def _api_number(args, name: str, most) -> str | None:
+    """A numeric parameter as sent, for Query.from_params to range-check, once it is plain
+    ASCII of a sane length: "²" or a 400-digit page is a 400 naming it, never a 500."""
+    raw = args.get(name)
+    if raw is None or not raw.strip():
+        return raw
+    if not raw.isascii() or len(raw.strip()) > 20:
+        kind = "number from more than 0" if name == "radius_km" else "whole number from 1"
+        raise InvalidInput(f"{name} must be a {kind} to {most:g}.", code="invalid_parameter")
+    return raw
 
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
