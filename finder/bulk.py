@@ -44,6 +44,15 @@ RESULT_COLUMNS = (
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class BadRow(dict):
+    """A row already known to be bad (say, a JSON list where text belongs): check_many gives
+    it `message` as its error, without checking it, and goes on with the others."""
+
+    def __init__(self, row: dict, message: str) -> None:
+        super().__init__(row)
+        self.message = message
+
+
 def read_csv(data: bytes) -> list[dict]:
     """Rows of an uploaded CSV as dicts, columns in file order (extra columns kept).
 
@@ -121,6 +130,9 @@ def check_many(
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
             out[index] = _error_row({}, "Each row must be an object with register and number.")
+            continue
+        if isinstance(row, BadRow):
+            out[index] = _error_row(dict(row), row.message)
             continue
         try:
             register = regs.normalise_register(row.get("register"))

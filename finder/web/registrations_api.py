@@ -15,6 +15,7 @@ from flask.blueprints import BlueprintSetupState
 
 from finder import apikeys, registrations
 from finder import db as database
+from finder.bulk import BadRow
 from finder.errors import InvalidInput
 from finder.web.openapi import error_responses
 from finder.web.ratelimit import RateLimiter
@@ -210,19 +211,20 @@ def json_rows(data: bytes) -> list[dict]:
 
 
 def as_text_row(index: int, row: object) -> object:
-    """A row's values as text, the way read_csv gives them. A row that is not an object is
-    passed on as it is: check_many gives it its own error without stopping the batch."""
+    """A row's values as text, the way read_csv gives them. A row that is not an object, or
+    has a list or object as a value, gets its own error from check_many without stopping the
+    batch."""
     if not isinstance(row, dict):
         return row
     out = {}
+    problems = []
     for key, value in row.items():
         if isinstance(value, (dict, list)):
-            raise InvalidInput(
-                f'Row {index}: {key} must be text, like "04567", not a list or an object.',
-                code="invalid_row",
-            )
+            problems.append(f'{key} must be text, like "04567", not a list or an object')
         # json.dumps keeps numbers as written (4567 -> "4567"); GCC numbers get their zeros back.
         out[key] = value if value is None or isinstance(value, str) else json.dumps(value)
+    if problems:
+        return BadRow(out, f"Row {index}: " + "; ".join(problems) + ".")
     return out
 
 
