@@ -22,7 +22,24 @@ REGISTER_FULL_NAMES = {
 }
 
 
-_URL_BUILDERS: dict = {}  # register -> (default base URL, number -> URL), filled on first use
+_URL_BUILDERS: dict | None = None  # register -> (default base URL, number -> URL), built once
+
+
+def _url_builders() -> dict:
+    """Built on first use (the scrapers bring BeautifulSoup with them) and published whole in
+    one assignment, so a concurrent first request never sees a half-filled table."""
+    global _URL_BUILDERS
+    builders = _URL_BUILDERS
+    if builders is None:
+        from scrapers import gcc, gosc, hcpc
+
+        builders = {
+            "hcpc": (hcpc.DEFAULT_BASE_URL, hcpc.detail_url),
+            "gosc": (gosc.DEFAULT_BASE_URL, gosc.registrant_search_url),
+            "gcc": (gcc.DEFAULT_BASE_URL, gcc.number_search_url),
+        }
+        _URL_BUILDERS = builders
+    return builders
 
 
 def register_entry_url(
@@ -30,13 +47,7 @@ def register_entry_url(
 ) -> str:
     """The register's own page for this number (the scrapers know each register's addresses);
     its search page when the number does not look like one of that register's."""
-    if not _URL_BUILDERS:  # imported late: the scrapers bring BeautifulSoup with them
-        from scrapers import gcc, gosc, hcpc
-
-        _URL_BUILDERS["hcpc"] = (hcpc.DEFAULT_BASE_URL, hcpc.detail_url)
-        _URL_BUILDERS["gosc"] = (gosc.DEFAULT_BASE_URL, gosc.registrant_search_url)
-        _URL_BUILDERS["gcc"] = (gcc.DEFAULT_BASE_URL, gcc.number_search_url)
-    default, build = _URL_BUILDERS[register]
+    default, build = _url_builders()[register]
     base = (base_urls or {}).get(register) or default
     try:
         return build(base, number)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 
 import pytest
 from geopy.distance import great_circle
 
-from finder import directory, search, spatial
+import scrapers
+from finder import directory, listings, search, spatial
 from finder.errors import InvalidInput
+from scrapers import gosc as real_gosc
 
 PROFESSIONS = list(directory.PROFESSIONS)
 # Centres across the UK, Northern Ireland included: (name, latitude, longitude).
@@ -276,3 +279,32 @@ def test_practices_on_the_edges_of_the_counted_rectangles_match_the_reference(
             expected,
             len(expected),
         )
+
+
+def test_a_register_link_asked_for_while_another_thread_builds_the_table_still_works(
+    monkeypatch,
+):
+    answers = []
+
+    class GoscWhileAnotherRequestArrives:
+        """The real module, except that reading it lets a second request run first."""
+
+        asked = False
+
+        def __getattr__(self, name):
+            if not GoscWhileAnotherRequestArrives.asked:
+                GoscWhileAnotherRequestArrives.asked = True
+                other = threading.Thread(
+                    target=lambda: answers.append(listings.register_entry_url("gcc", "01234"))
+                )
+                other.start()
+                other.join()
+            return getattr(real_gosc, name)
+
+    monkeypatch.setattr(listings, "_URL_BUILDERS", None)  # a fresh process, first request
+    monkeypatch.setattr(scrapers, "gosc", GoscWhileAnotherRequestArrives())
+
+    first = listings.register_entry_url("gosc", "1234")
+
+    assert first.startswith(real_gosc.DEFAULT_BASE_URL)
+    assert len(answers) == 1 and "01234" in answers[0]
