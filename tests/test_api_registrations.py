@@ -586,3 +586,15 @@ def test_the_rate_limiter_counts_every_hit_when_threads_share_it():
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: limiter.hit("10.0.0.1"), range(400)))
     assert (answers.count(None), len(answers)) == (100, 400)
+
+
+def test_an_upload_limit_below_1_mb_is_given_in_kb_not_0_mb(data_dir, registers, api_key):
+    from finder import create_app
+
+    app = create_app({"DATA_DIR": str(data_dir), "MAX_UPLOAD_BYTES": 256 * 1024})
+    app.extensions["register_clients"] = registers
+    response = bulk(app.test_client(), api_key, b"x" * (256 * 1024 + 1), "text/csv")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"] == (
+        "That upload is too large: the limit is 256 KB."
+    )

@@ -402,3 +402,32 @@ def test_a_file_over_the_size_limit_gets_a_413_page(data_dir, api_key):
     assert texts(response.data, ".error-summary li") == [
         "The file is larger than the 1 MB limit: split it into smaller files."
     ]
+
+
+def test_a_file_over_a_limit_below_1_mb_gets_a_413_page_giving_the_limit_in_kb(data_dir, api_key):
+    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "t", "MAX_UPLOAD_BYTES": 512 * 1024})
+    client = app.test_client()
+    assert "At most 10,000 rows and 0.5 MB." in " ".join(
+        texts(client.get("/check/bulk").data, "li")
+    )
+    big = FileStorage(io.BytesIO(b"x" * (600 * 1024)), filename="big.csv")
+    boundary, body = encode_multipart(
+        {"api_key": api_key, "csrf_token": form_token(client), "file": big}
+    )
+    response = client.post(
+        "/check/bulk", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+    assert response.status_code == 413
+    assert texts(response.data, ".error-summary li") == [
+        "The file is larger than the 512 KB limit: split it into smaller files."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(5 << 20, "5 MB"), (3 << 19, "1.5 MB"), (512 * 1024, "512 KB"), (900, "900 bytes")],
+)
+def test_sizes_are_described_in_mb_kb_or_bytes(size, text):
+    from finder.web.errors import describe_size
+
+    assert describe_size(size) == text

@@ -16,6 +16,7 @@ from finder import apikeys, registrations
 from finder import db as database
 from finder.errors import InvalidInput
 from finder.web.csrf import CsrfError, csrf_token, verify_csrf
+from finder.web.errors import describe_size
 from finder.web.registrations_api import register_clients, retry_after_if_limited
 from finder.web.requests_db import get_db
 
@@ -135,8 +136,8 @@ def bulk_upload():
         upload = request.files.get("file")
         api_key = request.form.get("api_key", "").strip()
     except RequestEntityTooLarge:
-        max_mb = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        message = f"The file is larger than the {max_mb} MB limit: split it into smaller files."
+        limit = describe_size(current_app.config["MAX_CONTENT_LENGTH"])
+        message = f"The file is larger than the {limit} limit: split it into smaller files."
         return upload_page({"file": message}, 413)
     except CsrfError as error:
         return upload_page({"form": error.message}, 400)
@@ -168,6 +169,7 @@ def upload_page(errors: dict[str, str], status: int):
     return render_template(
         "bulk_upload.html",
         errors=errors,
-        max_mb=current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024),
+        # The page says "{max_mb} MB": a fraction below 1 MB, never "0 MB".
+        max_mb=f"{round(current_app.config['MAX_CONTENT_LENGTH'] / (1024 * 1024), 2):g}",
         max_rows=registrations.MAX_BULK_ROWS,
     ), status

@@ -19,6 +19,15 @@ MESSAGES = {
 }
 
 
+def describe_size(size: int) -> str:
+    """A byte count for people: '5 MB', '1.5 MB', '512 KB' (below 1 MB), '900 bytes'."""
+    if size >= 1024 * 1024:
+        return f"{round(size / (1024 * 1024), 1):g} MB"
+    if size >= 1024:
+        return f"{round(size / 1024, 1):g} KB"
+    return f"{size} bytes"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -41,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
         message = MESSAGES.get(status) or error.description or error.name
         if status == 413:
             limit = app.config["MAX_CONTENT_LENGTH"]
-            message = f"That upload is too large: the limit is {limit // (1024 * 1024)} MB."
+            message = f"That upload is too large: the limit is {describe_size(limit)}."
         return error_response(status, code, message)
 
     @app.errorhandler(Exception)
