@@ -151,3 +151,38 @@ def test_keys_are_created_listed_and_revoked(runner):
         1,
         "Error: There is no API key called 'Nobody'.\n",
     )
+
+
+def test_check_csv_refuses_an_out_folder_that_does_not_exist_before_checking_anything(
+    runner, fake, tmp_path
+):
+    source = tmp_path / "insured.csv"
+    source.write_text("register,registration_number\nhcpc,PH123456\n", encoding="utf-8")
+    out = tmp_path / "missing" / "checked.csv"
+    result = runner.invoke(cli, ["check", "--csv", str(source), "--out", str(out)])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        f"Error: Invalid value for '--out': the folder {str(out.parent)!r} does not exist: "
+        "create it first."
+    )
+    assert fake.requests_for("hcpc") == []
+
+
+def test_a_database_that_is_not_one_is_one_line_not_a_traceback(runner, data_dir):
+    (data_dir / "finder.db").write_text("not a database, just some text " * 4, encoding="utf-8")
+    result = runner.invoke(cli, ["keys", "list"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: Database error: file is not a database"
+
+
+def test_a_data_folder_that_cannot_be_made_is_one_line_not_a_traceback(
+    runner, tmp_path, monkeypatch
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("FINDER_DATA_DIR", str(blocker / "data"))
+    result = runner.invoke(cli, ["keys", "list"])
+    assert result.exit_code == 1
+    assert len(result.output.strip().splitlines()) == 1
+    assert result.output.startswith("Error: ") and str(blocker) in result.output
+    assert not isinstance(result.exception, OSError)

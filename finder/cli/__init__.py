@@ -7,6 +7,7 @@ Each feature's commands live in their own module in this package and attach them
 from __future__ import annotations
 
 import importlib
+import sqlite3
 
 import click
 
@@ -37,6 +38,17 @@ class FinderGroup(click.Group):
             raise click.ClickException(error.message) from None
         except ValueError as error:  # bad FINDER_* settings, for one
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # a missing folder, a full disk, no permission...
+            raise click.ClickException(describe_os_error(error)) from None
+        except sqlite3.Error as error:  # a locked, corrupt or read-only database
+            raise click.ClickException(f"Database error: {error}") from None
+
+
+def describe_os_error(error: OSError) -> str:
+    """'No such file or directory: /data/x.db' rather than a traceback."""
+    what = error.strerror or str(error) or type(error).__name__
+    where = error.filename if error.filename is not None else None
+    return f"{what}: {where}" if where else what
 
 
 @click.group(cls=FinderGroup)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from datetime import timedelta
@@ -64,6 +65,7 @@ def check_command(
             raise click.UsageError("Give either REGISTER NUMBER or --csv, not both.")
         if out is None:
             raise click.UsageError("--csv needs --out FILE for the results ('-' for the screen).")
+        _require_writable_folder(out)  # before any check, not after an hour of them
         _check_csv(config, csv_in, out, refresh=refresh, max_age=max_age)
         return
     if not register or not number:
@@ -81,6 +83,20 @@ def check_command(
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(describe(result.to_dict())))
+
+
+def _require_writable_folder(out: Path) -> None:
+    if str(out) == "-":
+        return
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"the folder {str(folder)!r} does not exist: create it first.", param_hint="'--out'"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.BadParameter(
+            f"cannot write in the folder {str(folder)!r}: choose another.", param_hint="'--out'"
+        )
 
 
 def describe(result: dict) -> list[str]:
