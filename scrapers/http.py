@@ -3,7 +3,9 @@
 One place decides how we behave towards the registers: an honest User-Agent with a contact
 address, connect/read timeouts, a minimum interval between requests to the same host, bounded
 retries with back-off on 429/5xx (honouring Retry-After), a cool-down after a 403, and
-robots.txt. Clock and sleep are injectable so tests never wait for real.
+robots.txt (RFC 9309: re-read daily; missing (4xx) allows everything, unreachable (5xx, no
+answer) allows nothing until it answers). Clock and sleep are injectable so tests never wait
+for real.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 USER_AGENT_TOKEN = "finder"  # the product token robots.txt rules are matched against
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+ROBOTS_MAX_AGE = 24 * 3600.0  # RFC 9309 2.4: re-read a host's robots.txt at least daily
+ROBOTS_UNREACHABLE = "robots.txt unreachable"
 
 
 def user_agent(contact: str, version: str = "0.1") -> str:
@@ -71,7 +75,8 @@ class PoliteSession:
         self._session.headers["User-Agent"] = self.user_agent
         self._last_request: dict[str, float] = {}
         self._blocked_until: dict[str, float] = {}
-        self._robots: dict[str, RobotFileParser | None] = {}
+        # host -> (when read, by self._clock; its rules, None when it has none)
+        self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
         # One request at a time through this session, even when web threads share it.
         self._lock = threading.Lock()
 
@@ -176,26 +181,34 @@ class PoliteSession:
         return max(0.0, when.timestamp() - self._now())
 
     def _allowed(self, url: str) -> bool:
+        """Whether robots.txt lets us fetch `url`; RegisterUnavailable when it can't be read."""
         parts = urlsplit(url)
         host = _host(url)
-        if host not in self._robots:
-            self._robots[host] = self._load_robots(f"{parts.scheme}://{parts.netloc}/robots.txt")
-        parser = self._robots[host]
+        cached = self._robots.get(host)
+        if cached is None or self._clock() - cached[0] >= ROBOTS_MAX_AGE:
+            parser = self._load_robots(f"{parts.scheme}://{parts.netloc}/robots.txt")
+            cached = self._robots[host] = (self._clock(), parser)
+        parser = cached[1]
         return parser is None or parser.can_fetch(USER_AGENT_TOKEN, url)
 
     def _load_robots(self, robots_url: str) -> RobotFileParser | None:
-        """The host's robots rules; None (allow all) when there are none or they can't be read."""
+        """The host's robots rules; None (allow all) when it publishes none (4xx).
+
+        Unreachable (a connection error, 429 or 5xx) means complete disallow (RFC 9309 2.3.1.4):
+        RegisterUnavailable, not RobotsDisallowed, since it is temporary; nothing is cached, so
+        the next request asks again.
+        """
         try:
             response = self._request(robots_url, None)
         except requests.RequestException as exc:
-            log.warning("could not fetch %s (%s); treating as allowed", robots_url, exc)
-            return None
+            log.warning("could not fetch %s (%s); fetching nothing from it", robots_url, exc)
+            raise RegisterUnavailable(ROBOTS_UNREACHABLE, robots_url) from exc
         with response:
-            if response.status_code >= 400:
-                if response.status_code >= 500 or response.status_code == 429:
-                    log.warning(
-                        "%s answered HTTP %d; treating as allowed", robots_url, response.status_code
-                    )
+            status = response.status_code
+            if status >= 500 or status == 429:
+                log.warning("%s answered HTTP %d; fetching nothing from it", robots_url, status)
+                raise RegisterUnavailable(ROBOTS_UNREACHABLE, robots_url, status_code=status)
+            if status >= 400:
                 return None  # 4xx: the host publishes no rules
             parser = RobotFileParser(robots_url)
             parser.parse(decode(response).splitlines())

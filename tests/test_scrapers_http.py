@@ -187,11 +187,54 @@ def test_a_url_robots_txt_disallows_raises_and_is_never_requested(fake, fake_tim
     assert fake.requests_for("hcpc") == []
 
 
-def test_unreadable_robots_txt_is_treated_as_allowed_and_logged(fake, fake_time, caplog):
-    fake.fault("500", register="hcpc", path="/robots.txt")
-    with caplog.at_level(logging.WARNING, logger="scrapers.http"), polite(fake_time) as session:
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_robots_txt_answering_5xx_allows_nothing_and_is_unavailable_not_disallowed(
+    fake, fake_time, caplog, status
+):
+    fake.fault("500", register="hcpc", path="/robots.txt", status=status)
+    with (
+        caplog.at_level(logging.WARNING, logger="scrapers.http"),
+        polite(fake_time) as session,
+        pytest.raises(RegisterUnavailable) as raised,
+    ):
+        session.get(fake.base_url("hcpc") + DETAIL)
+    assert not isinstance(raised.value, RobotsDisallowed)
+    assert (raised.value.reason, raised.value.status_code) == ("robots.txt unreachable", status)
+    assert raised.value.url == fake.base_url("hcpc") + "/robots.txt"
+    assert fake.requests_for("hcpc") == []  # the page itself was never asked for
+    assert "fetching nothing from it" in caplog.text
+
+
+def test_an_unreachable_robots_txt_is_asked_again_and_then_obeyed(fake, fake_time):
+    fake.fault("500", register="hcpc", path="/robots.txt", times=1)
+    with polite(fake_time) as session:
+        with pytest.raises(RegisterUnavailable):
+            session.get(fake.base_url("hcpc") + DETAIL)
         assert session.get(fake.base_url("hcpc") + DETAIL).status_code == 200
-    assert "treating as allowed" in caplog.text
+    robots = [r for r in fake.requests_for("hcpc", include_robots=True) if r.path == "/robots.txt"]
+    assert len(robots) == 2
+
+
+def test_a_robots_txt_host_that_does_not_answer_allows_nothing(fake_time):
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with polite(fake_time, max_retries=0) as session, pytest.raises(RegisterUnavailable) as raised:
+        session.get(f"http://127.0.0.1:{port}/page")
+    assert raised.value.reason == "robots.txt unreachable"
+
+
+def test_robots_txt_is_read_again_after_a_day(fake, fake_time):
+    with polite(fake_time) as session:
+        session.get(fake.base_url("hcpc") + DETAIL)
+        fake_time.now += 23 * 3600
+        session.get(fake.base_url("hcpc") + DETAIL)
+        fake.robots["hcpc"] = "User-agent: *\nDisallow: /check-the-register/\n"
+        fake_time.now += 3600
+        with pytest.raises(RobotsDisallowed):
+            session.get(fake.base_url("hcpc") + DETAIL)
+    robots = [r for r in fake.requests_for("hcpc", include_robots=True) if r.path == "/robots.txt"]
+    assert len(robots) == 2
 
 
 def test_a_host_without_robots_txt_allows_everything(fake, fake_time):
@@ -242,7 +285,10 @@ def test_a_refused_connection_becomes_register_unavailable(fake_time):
     with socket.socket() as probe:  # a port nobody listens on once the probe is closed
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with polite(fake_time, max_retries=0) as session, pytest.raises(RegisterUnavailable) as caught:
+    with (
+        polite(fake_time, max_retries=0, respect_robots=False) as session,
+        pytest.raises(RegisterUnavailable) as caught,
+    ):
         session.get(f"http://127.0.0.1:{port}/")
     assert caught.value.reason == "connection error after 1 attempts"
 
