@@ -16,6 +16,7 @@ with the reason when there is none. Answers from the cache are not recorded as c
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -28,11 +29,12 @@ from sqlite_utils import Database, Migrations
 
 import scrapers
 from finder import namematch
-from finder.errors import InvalidInput, NotFound
+from finder.errors import FinderError, InvalidInput, NotFound
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed
 from scrapers.http import PoliteSession
 
 MIGRATIONS = Migrations("finder.registrations")
+log = logging.getLogger("finder.registrations")
 
 OUTCOMES = ("registered", "restricted", "inactive", "not_found", "unknown")
 REGISTERS = ("hcpc", "gosc", "gcc")
@@ -41,6 +43,10 @@ PROFESSIONS = {"hcpc": "physiotherapist", "gosc": "osteopath", "gcc": "chiroprac
 
 DEFAULT_MAX_AGE = timedelta(days=7)
 RENEWAL_MAX_AGE = timedelta(days=1)  # while many registrations lapse at once
+# How long a check waits for another check of the same register to finish before it answers
+# from the cache (marked stale, "register busy") or, with nothing cached, says try again.
+REGISTER_BUSY_TIMEOUT = 10.0
+BUSY_REASON = "register busy"
 
 _NUMBER_RULES = {
     # register: (pattern on the compacted, upper-cased input, message when it does not match)
@@ -142,6 +148,21 @@ def cache_max_age(register: str, number: str, today: datetime) -> timedelta:
     return DEFAULT_MAX_AGE
 
 
+class RegisterBusy(FinderError):
+    """Another check holds the register and nothing is cached to answer with: try again soon."""
+
+    status = 503
+    code = "register_busy"
+
+    def __init__(self, register: str, retry_after: float = REGISTER_BUSY_TIMEOUT) -> None:
+        self.register = register
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(
+            f"The {REGISTER_NAMES.get(register, register)} register is busy with other checks "
+            f"and this one has never been checked here: try again in {self.retry_after} seconds."
+        )
+
+
 class RegisterClients:
     """One polite session per register, used one request at a time.
 
@@ -157,28 +178,40 @@ class RegisterClients:
         *,
         outage_cooldown: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        busy_timeout: float = REGISTER_BUSY_TIMEOUT,
     ) -> None:
         self.sessions = sessions
         self.base_urls = base_urls
         self.outage_cooldown = outage_cooldown
+        self.busy_timeout = busy_timeout
         self._clock = clock
         self._locks = {register: threading.Lock() for register in REGISTERS}
         self._down: dict[str, tuple[float, RegisterUnavailable]] = {}
 
     def lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
-        with self._locks[register]:
-            down = self._down.get(register)
-            if down is not None and self._clock() < down[0]:
-                raise RegisterUnavailable(down[1].reason, down[1].url)
-            module = scrapers.register_module(register)
-            try:
-                result = module.lookup(self.sessions[register], self.base_urls[register], number)
-            except RegisterUnavailable as error:
-                wait = max(self.outage_cooldown, error.retry_after or 0)
-                self._down[register] = (self._clock() + wait, error)
-                raise
-            self._down.pop(register, None)
-            return result
+        """Raises RegisterBusy when another lookup holds the register for `busy_timeout`."""
+        lock = self._locks[register]
+        if not lock.acquire(timeout=self.busy_timeout):
+            raise RegisterBusy(register, self.busy_timeout)
+        try:
+            return self._lookup(register, number)
+        finally:
+            lock.release()
+
+    def _lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
+        """One lookup, with the register's lock held."""
+        down = self._down.get(register)
+        if down is not None and self._clock() < down[0]:
+            raise RegisterUnavailable(down[1].reason, down[1].url)
+        module = scrapers.register_module(register)
+        try:
+            result = module.lookup(self.sessions[register], self.base_urls[register], number)
+        except RegisterUnavailable as error:
+            wait = max(self.outage_cooldown, error.retry_after or 0)
+            self._down[register] = (self._clock() + wait, error)
+            raise
+        self._down.pop(register, None)
+        return result
 
     def close(self) -> None:
         for session in self.sessions.values():
@@ -326,10 +359,53 @@ def fetch_and_record(
     cached: dict | None,
     now: datetime,
 ) -> CheckResult:
-    """Ask the register, record the check, and update the current state if it was good."""
+    """Ask the register, record the check, and update the current state if it was good.
+
+    Logs one line per fetch (logger `finder.registrations`). When another check holds the
+    register, answers the cached state marked stale ("register busy"), or raises RegisterBusy
+    with nothing cached.
+    """
+    started = time.perf_counter()
+    outcome = "error"
+    stale_reason = ""
+    try:
+        result = _fetch_and_record(
+            db, register, number, name, clients=clients, cached=cached, now=now
+        )
+        outcome = result.outcome
+        stale_reason = f" stale={result.stale} reason={result.reason!r}"
+        return result
+    except RegisterBusy:
+        stale_reason = f" reason={BUSY_REASON!r}"
+        raise
+    finally:
+        log.info(
+            "register fetch register=%s number=%s outcome=%s%s ms=%d",
+            register,
+            number,
+            outcome,
+            stale_reason,
+            (time.perf_counter() - started) * 1000,
+        )
+
+
+def _fetch_and_record(
+    db: Database,
+    register: str,
+    number: str,
+    name: str | None,
+    *,
+    clients: RegisterClients,
+    cached: dict | None,
+    now: datetime,
+) -> CheckResult:
     checked_at = now.astimezone(UTC).isoformat(timespec="seconds")
     try:
         answer = clients.lookup(register, number)
+    except RegisterBusy:
+        if cached is not None:  # nothing asked the register, so nothing to record
+            return result_from_row(cached, name, stale=True, reason=BUSY_REASON)
+        raise
     except (RegisterUnavailable, LayoutChanged, RobotsDisallowed) as error:
         reason = failure_reason(error)
         check_row = {
@@ -357,10 +433,17 @@ def fetch_and_record(
         )
     row = _good_check_row(register, number, answer, checked_at)
     row["changed"] = int(_differs(cached, row))
+    # A status nobody has mapped is evidence, kept in the history, but it must not replace a
+    # good answer: the caller gets that one, stale, with the new page's words as the reason.
+    keep_cached = row["outcome"] == "unknown" and cached is not None
+    keep_cached = keep_cached and cached["outcome"] != "unknown"
     with db.conn:
         check_id = db["registration_checks"].insert(row).last_pk
-        current = {k: row[k] for k in _CURRENT_COLUMNS}
-        db["registrations"].upsert({**current, "last_check_id": check_id}, pk=_CURRENT_PK)
+        if not keep_cached:
+            current = {k: row[k] for k in _CURRENT_COLUMNS}
+            db["registrations"].upsert({**current, "last_check_id": check_id}, pk=_CURRENT_PK)
+    if keep_cached:
+        return result_from_row(cached, name, stale=True, reason=row["reason"])
     return result_from_row(row, name)
 
 

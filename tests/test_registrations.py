@@ -353,3 +353,72 @@ def test_gosc_numbers_with_and_without_leading_zeros_share_one_cache_key():
     assert registrations.normalise_number("gosc", "0 9123") == "9123"
     with pytest.raises(InvalidInput, match="GOsC numbers are digits only"):
         registrations.normalise_number("gosc", "000")
+
+
+def test_an_unmapped_status_is_kept_as_evidence_but_the_good_answer_stays_current(main_db):
+    odd = person(status="Under review", outcome="unknown", reason="status not recognised")
+    clients = ScriptedClients(person(), odd)
+    check(main_db, clients)
+    result = check(main_db, clients, at=NOW + timedelta(days=1), refresh=True)
+    assert (result["outcome"], result["status_raw"], result["stale"], result["reason"]) == (
+        "registered",
+        "Registered",
+        True,
+        "status not recognised: 'Under review'",
+    )
+    assert current_row(main_db)["outcome"] == "registered"
+    history = registrations.history(main_db, "hcpc", "PH123456")
+    assert [(h["outcome"], h["status_raw"]) for h in history] == [
+        ("unknown", "Under review"),
+        ("registered", "Registered"),
+    ]
+
+
+def test_a_busy_register_serves_the_cached_answer_marked_stale(main_db):
+    clients = ScriptedClients(person(), registrations.RegisterBusy("hcpc"))
+    check(main_db, clients)
+    result = check(main_db, clients, refresh=True)
+    assert (result["outcome"], result["stale"], result["reason"]) == (
+        "registered",
+        True,
+        "register busy",
+    )
+    assert main_db["registration_checks"].count == 1  # nothing was asked, nothing recorded
+
+
+def test_a_busy_register_with_nothing_cached_says_try_again_with_503(main_db):
+    with pytest.raises(registrations.RegisterBusy) as caught:
+        check(main_db, ScriptedClients(registrations.RegisterBusy("hcpc", 10.0)))
+    assert (caught.value.status, caught.value.code, caught.value.retry_after) == (
+        503,
+        "register_busy",
+        10,
+    )
+    assert "try again in 10 seconds" in caught.value.message
+
+
+def test_a_lookup_waits_only_so_long_for_another_check_of_the_register():
+    sessions = {register: object() for register in registrations.REGISTERS}
+    clients = registrations.RegisterClients(
+        sessions, {r: "http://reg.invalid" for r in sessions}, busy_timeout=0.05
+    )
+    assert registrations.REGISTER_BUSY_TIMEOUT == 10.0
+    held = clients._locks["hcpc"]
+    held.acquire()
+    try:
+        with pytest.raises(registrations.RegisterBusy):
+            clients.lookup("hcpc", "PH123456")
+    finally:
+        held.release()
+
+
+def test_each_register_fetch_is_logged_in_one_line(main_db, caplog):
+    caplog.set_level("INFO", logger="finder.registrations")
+    check(main_db, ScriptedClients(person()))
+    check(main_db, ScriptedClients())  # from the cache: no fetch, no line
+    lines = [r.getMessage() for r in caplog.records if r.name == "finder.registrations"]
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "register fetch register=hcpc number=PH123456 outcome=registered stale=False "
+        "reason=None ms="
+    )
