@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -53,6 +54,19 @@ def register_entry_url(
         return build(base, number)
     except ValueError:
         return base
+
+
+def safe_web_link(url: str | None) -> str | None:
+    """`url` when it is an http or https address with a host (what may be an href), else None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return url.strip()
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,12 @@ class Practice:
     website: str | None
     features: dict = field(hash=False, compare=True)
     source: str = ""
+
+    @property
+    def website_link(self) -> str | None:
+        """The website as a safe link target: only an http(s) address with a host, so a
+        `javascript:` or `data:` value from a register page is shown as text, never a link."""
+        return safe_web_link(self.website)
 
     def to_dict(self) -> dict:
         return {

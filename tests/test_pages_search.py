@@ -303,3 +303,31 @@ def test_a_page_number_that_is_not_a_number_is_a_400(client, leeds, number):
 
 def test_a_practice_id_too_big_for_the_database_is_not_found(client, leeds):
     page(client, "/practices/99999999999999999999999", status=404)
+
+
+@pytest.mark.parametrize(
+    ("website", "href", "shown"),
+    [
+        ("https://osteo.example/", "https://osteo.example/", "osteo.example/"),
+        ("HTTP://osteo.example", "HTTP://osteo.example", "HTTP://osteo.example"),
+        ("javascript:alert(1)", None, "javascript:alert(1)"),
+        ("data:text/html,<b>hi</b>", None, "data:text/html,<b>hi</b>"),
+        ("//osteo.example", None, "//osteo.example"),
+        ("http:osteo.example", None, "http:osteo.example"),
+    ],
+)
+def test_a_practice_website_is_a_link_only_when_it_is_an_http_address(
+    client, data_dir, website, href, shown
+):
+    load(data_dir)
+    database = db.open_main(data_dir)
+    database.execute("update practices set website = ? where key = 't:1'", (website,))
+    database.conn.commit()
+    practice_id = database.execute("select id from practices where key = 't:1'").fetchone()[0]
+    database.close()
+
+    for url in (f"/practices/{practice_id}", "/search?postcode=LS6+3AA&miles=1"):
+        soup = page(client, url)
+        item = next(li for li in soup.select(".contact li") if li.get_text().startswith("Web"))
+        links = [a["href"] for a in item.select("a")]
+        assert (links, item.get_text()) == ([href] if href else [], f"Website: {shown}")
