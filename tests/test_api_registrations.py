@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from finder import apikeys
+from finder import apikeys, registrations
 from finder.web.ratelimit import RateLimiter
 from scrapers.errors import LayoutChanged, RegisterUnavailable
 from scrapers.records import NotFound, Registration
@@ -124,17 +124,44 @@ def test_a_public_check_says_whether_the_name_given_matches(client, registers):
     assert registers.lookups == [("gcc", "04567")]  # the second answer came from the cache
 
 
-def test_max_age_days_zero_asks_the_register_again(client, registers):
+def test_max_age_days_zero_asks_the_register_again(client, registers, api_key):
     client.get("/api/v1/registrations/gosc/9123")
     client.get("/api/v1/registrations/gosc/9123")
-    client.get("/api/v1/registrations/gosc/9123?max_age_days=0")
+    client.get("/api/v1/registrations/gosc/9123?max_age_days=0", headers=bearer(api_key))
     assert registers.lookups == [("gosc", "9123"), ("gosc", "9123")]
 
 
-def test_a_register_outage_serves_the_last_good_answer_marked_stale(client, registers):
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer fk_not-a-key"}])
+def test_without_an_api_key_max_age_days_below_the_default_is_refused(client, registers, headers):
+    client.get("/api/v1/registrations/gosc/9123")
+    response = client.get("/api/v1/registrations/gosc/9123?max_age_days=0", headers=headers)
+    assert response.status_code == 403
+    assert response.get_json() == {
+        "error": {
+            "code": "api_key_required_for_fresh_check",
+            "message": "max_age_days below 7 (a fresher answer than the cache keeps) needs an "
+            "API key to force a fresh check: send 'Authorization: Bearer <key>', or leave "
+            "max_age_days out (the answer says when it was checked).",
+        }
+    }
+    assert client.get("/api/v1/registrations/gosc/9123?max_age_days=30").status_code == 200
+    assert registers.lookups == [("gosc", "9123")]
+
+
+def test_a_busy_register_with_nothing_cached_is_a_503_with_retry_after(client, registers):
+    registers.fail("gosc", "9123", registrations.RegisterBusy("gosc", 10.0))
+    response = client.get("/api/v1/registrations/gosc/9123")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert response.get_json()["error"]["code"] == "register_busy"
+
+
+def test_a_register_outage_serves_the_last_good_answer_marked_stale(client, registers, api_key):
     first = client.get("/api/v1/registrations/hcpc/PH123456").get_json()
     registers.fail("hcpc", "PH123456", RegisterUnavailable("HTTP 503", status_code=503))
-    stale = client.get("/api/v1/registrations/hcpc/PH123456?max_age_days=0").get_json()
+    stale = client.get(
+        "/api/v1/registrations/hcpc/PH123456?max_age_days=0", headers=bearer(api_key)
+    ).get_json()
     assert stale == {
         **first,
         "stale": True,
@@ -303,9 +330,9 @@ def test_keyed_endpoints_refuse_a_revoked_key(client, registers, main_db, method
 def test_history_lists_every_check_newest_first_with_what_changed(client, registers, api_key):
     client.get("/api/v1/registrations/hcpc/PH123456")
     registers.add(registration(status_raw="Lapsed", outcome="inactive"))
-    client.get("/api/v1/registrations/hcpc/PH123456?max_age_days=0")
+    client.get("/api/v1/registrations/hcpc/PH123456?max_age_days=0", headers=bearer(api_key))
     registers.fail("hcpc", "PH123456", RegisterUnavailable("HTTP 500", status_code=500))
-    client.get("/api/v1/registrations/hcpc/PH123456?max_age_days=0")
+    client.get("/api/v1/registrations/hcpc/PH123456?max_age_days=0", headers=bearer(api_key))
 
     response = client.get("/api/v1/registrations/HCPC/ph123456/history", headers=bearer(api_key))
     assert response.status_code == 200

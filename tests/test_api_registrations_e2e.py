@@ -70,22 +70,33 @@ def test_an_unknown_number_is_not_found_and_a_caution_is_restricted(client, fake
     assert (caution["outcome"], caution["status_raw"]) == ("restricted", "Registered - Caution")
 
 
+def key(main_db) -> dict:
+    """Forcing a fresh check (max_age_days=0) needs an API key."""
+    return {"Authorization": f"Bearer {apikeys.create(main_db, 'Example Insurance')}"}
+
+
 @pytest.mark.parametrize("kind", ["outage", "500", "429", "403", "truncated"])
-def test_a_register_fault_serves_the_last_good_answer_marked_stale(client, fake, kind):
+def test_a_register_fault_serves_the_last_good_answer_marked_stale(client, fake, kind, main_db):
     good = client.get("/api/v1/registrations/gosc/9123").get_json()
     fake.fault(kind, register="gosc")
-    again = client.get("/api/v1/registrations/gosc/9123?max_age_days=0").get_json()
+    again = client.get("/api/v1/registrations/gosc/9123?max_age_days=0", headers=key(main_db))
+    again = again.get_json()
     assert again["reason"].startswith("register unavailable: ")
     assert again == {**good, "stale": True, "reason": again["reason"]}
 
 
-def test_a_redesigned_page_never_says_not_found_nor_overwrites_the_good_answer(client, fake):
+def test_a_redesigned_page_never_says_not_found_nor_overwrites_the_good_answer(
+    client, fake, main_db
+):
     good = client.get("/api/v1/registrations/gcc/04567").get_json()
     fake.fault("redesigned", register="gcc")
-    again = client.get("/api/v1/registrations/gcc/04567?max_age_days=0").get_json()
+    headers = key(main_db)
+    again = client.get("/api/v1/registrations/gcc/04567?max_age_days=0", headers=headers)
+    again = again.get_json()
     assert (again["outcome"], again["stale"]) == ("registered", True)
     assert again["reason"].startswith("register page not understood")
-    fresh = client.get("/api/v1/registrations/gcc/09999?max_age_days=0").get_json()
+    fresh = client.get("/api/v1/registrations/gcc/09999?max_age_days=0", headers=headers)
+    fresh = fresh.get_json()
     assert (fresh["outcome"], fresh["stale"]) == ("unknown", False)
     fake.clear_faults()
     assert client.get("/api/v1/registrations/gcc/04567").get_json() == good

@@ -431,3 +431,51 @@ def test_sizes_are_described_in_mb_kb_or_bytes(size, text):
     from finder.web.errors import describe_size
 
     assert describe_size(size) == text
+
+
+def invalid_fields(html: bytes) -> list[tuple[str, str | None, bool]]:
+    """(id, aria-invalid, marked with the error class) of every field flagged either way."""
+    soup = BeautifulSoup(html, "html.parser")
+    return [
+        (el["id"], el.get("aria-invalid"), "input--error" in (el.get("class") or []))
+        for el in soup.select("input, select")
+        if el.get("aria-invalid") or "input--error" in (el.get("class") or [])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("register=hcpc&number=PH12A", "number"), ("register=nmc&number=12A3456E", "register")],
+)
+def test_a_field_in_error_is_marked_invalid_for_screen_readers_and_the_eye(
+    client, registers, query, field
+):
+    response = client.get("/check?" + query)
+    assert response.status_code == 400
+    assert invalid_fields(response.data) == [(field, "true", True)]
+
+
+def test_upload_fields_in_error_are_marked_invalid_for_screen_readers_and_the_eye(
+    client, registers, api_key
+):
+    bad_key = upload(client, GOOD_FILE, key="fk_not-a-key", token=form_token(client))
+    bad_file = upload(client, b"", key=api_key, token=form_token(client))
+    assert invalid_fields(bad_key.data) == [("api_key", "true", True)]
+    assert invalid_fields(bad_file.data) == [("file", "true", True)]
+
+
+def test_a_busy_register_with_nothing_cached_gets_a_clear_503_page(app, client):
+    from finder import registrations
+
+    class Busy:
+        def lookup(self, register, number):
+            raise registrations.RegisterBusy(register, 10.0)
+
+    app.extensions["register_clients"] = Busy()
+    response = client.get("/check?register=gosc&number=9123")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert texts(response.data, ".error-summary li") == [
+        "The GOsC register is busy with other checks and this one has never been checked here: "
+        "try again in 10 seconds."
+    ]

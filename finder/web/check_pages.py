@@ -113,6 +113,12 @@ def check():
     except InvalidInput as error:
         field = "register" if error.code == "invalid_register" else "number"
         return render_template("check.html", form=form, errors={field: error.message}), 400
+    except registrations.RegisterBusy as error:
+        return (
+            render_template("check.html", form=form, errors={"number": error.message}),
+            503,
+            {"Retry-After": str(error.retry_after)},
+        )
     return render_template(
         "check_result.html",
         form=form,

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
@@ -97,6 +97,38 @@ def require_api_key() -> str:
     return name
 
 
+def optional_api_key() -> str | None:
+    """The key's name when a valid API key was sent, else None (never an error)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return apikeys.verify(get_db(), token.strip())
+
+
+def limit_public_max_age(register: str, number: str, max_age: timedelta | None) -> None:
+    """Only an API key may ask for answers newer than the cache policy: anyone else could make
+    every check go to the register (and hold it for everybody) with max_age_days=0."""
+    if max_age is None:
+        return
+    register = registrations.normalise_register(register)
+    number = registrations.normalise_number(register, number)
+    policy = registrations.cache_max_age(register, number, datetime.now(UTC))
+    if max_age >= policy or optional_api_key() is not None:
+        return
+    days = policy / timedelta(days=1)
+    json_error(
+        403,
+        "api_key_required_for_fresh_check",
+        f"max_age_days below {days:g} (a fresher answer than the cache keeps) needs an API key "
+        "to force a fresh check: send 'Authorization: Bearer <key>', or leave max_age_days out "
+        "(the answer says when it was checked).",
+    )
+
+
+def busy_error(error: registrations.RegisterBusy):
+    json_error(503, error.code, error.message, {"Retry-After": str(error.retry_after)})
+
+
 def wants_csv() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     return best == "text/csv"
@@ -124,14 +156,19 @@ def check(register: str, number: str):
             "checks at once, ask for an API key and use POST /api/v1/registrations/bulk.",
             {"Retry-After": str(wait)},
         )
-    result = registrations.check(
-        get_db(),
-        register,
-        number,
-        request.args.get("name") or None,
-        clients=register_clients(),
-        max_age=parse_max_age_days(request.args.get("max_age_days")),
-    )
+    max_age = parse_max_age_days(request.args.get("max_age_days"))
+    limit_public_max_age(register, number, max_age)
+    try:
+        result = registrations.check(
+            get_db(),
+            register,
+            number,
+            request.args.get("name") or None,
+            clients=register_clients(),
+            max_age=max_age,
+        )
+    except registrations.RegisterBusy as error:
+        busy_error(error)
     body = result.to_dict()
     if wants_csv():
         return csv_response(
@@ -261,7 +298,8 @@ _MAX_AGE_PARAM = {
     "required": False,
     "schema": {"type": "number", "minimum": 0, "maximum": 3650},
     "description": "Answer from the cache only if it was checked this recently; 0 always asks "
-    "the register. Default: 7 days (shorter in renewal seasons).",
+    "the register. Default: 7 days (shorter in renewal seasons). Below the default needs an "
+    "API key (403 without one).",
 }
 _KEY_NEEDED = " Needs an API key: send 'Authorization: Bearer <key>'."
 _CSV = {"text/csv": {"schema": {"type": "string"}}}
@@ -387,7 +425,15 @@ OPENAPI_PATHS = {
             ],
             "responses": {
                 "200": _ok("The check", {"$ref": "#/components/schemas/RegistrationCheck"}),
-                **error_responses(400, 429),
+                **error_responses(400, 403, 429, 503),
+                "403": {
+                    **error_responses(403)["403"],
+                    "description": "max_age_days below the default without an API key",
+                },
+                "503": {
+                    **error_responses(503)["503"],
+                    "description": "The register is busy and nothing is cached: see Retry-After",
+                },
             },
         }
     },
