@@ -479,3 +479,15 @@ def test_a_busy_register_with_nothing_cached_gets_a_clear_503_page(app, client):
         "The GOsC register is busy with other checks and this one has never been checked here: "
         "try again in 10 seconds."
     ]
+
+
+def test_an_upload_needing_the_registers_for_over_100_numbers_gets_a_422_page(
+    client, registers, api_key
+):
+    data = "register,registration_number\n" + "".join(f"gcc,{n}\n" for n in range(1, 102))
+    response = upload(client, data.encode(), key=api_key, token=form_token(client))
+    assert response.status_code == 422
+    [message] = texts(response.data, ".error-summary li")
+    assert message.startswith("101 of these registrations are not fresh in the cache")
+    assert "`finder check --csv`" in message
+    assert registers.lookups == []
