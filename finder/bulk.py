@@ -23,6 +23,9 @@ from finder import registrations as regs
 from finder.errors import FinderError, InvalidInput
 
 MAX_BULK_ROWS = 10_000
+# A web request checks at most this many registrations that are not fresh in the cache (each
+# one asks a register, politely spaced); more belong in `finder check --csv` or smaller batches.
+MAX_WEB_FETCHES = 100
 REQUIRED_COLUMNS = ("register", "registration_number")
 OPTIONAL_COLUMNS = ("name",)
 RESULT_COLUMNS = (
@@ -103,6 +106,50 @@ def too_many_rows(count: int) -> InvalidInput:
         "Split it into smaller files.",
         code="too_many_rows",
         status=413,
+    )
+
+
+def count_needing_register(
+    db_path: str | os.PathLike,
+    rows: list,
+    *,
+    max_age: timedelta | None = None,
+    refresh: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """How many distinct registrations in `rows` check_many would ask a register about (valid
+    ones not fresh in the cache), without asking."""
+    now = now or datetime.now(UTC)
+    keys: set[tuple[str, str]] = set()
+    for row in rows:
+        if not isinstance(row, dict) or isinstance(row, BadRow):
+            continue
+        try:
+            register = regs.normalise_register(row.get("register"))
+            keys.add((register, regs.normalise_number(register, row.get("registration_number"))))
+        except FinderError:
+            continue
+    if refresh:
+        return len(keys)
+    connection = database.connect(db_path)
+    try:
+        cached = regs.read_current(connection, sorted(keys))
+    finally:
+        connection.close()
+    return sum(
+        1 for key in keys if key not in cached or not regs.is_fresh(cached[key], max_age, now)
+    )
+
+
+def too_many_fetches(count: int) -> InvalidInput:
+    return InvalidInput(
+        f"{count:,} of these registrations are not fresh in the cache and need their register; "
+        f"one request can ask the registers about at most {MAX_WEB_FETCHES:,}. Send them in "
+        "smaller batches (rows already checked recently are answered from the cache, up to "
+        f"{MAX_BULK_ROWS:,} a request), or ask the service's operator to run "
+        "`finder check --csv`.",
+        code="too_many_register_checks",
+        status=422,
     )
 
 

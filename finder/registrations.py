@@ -541,7 +541,15 @@ def history(db: Database, register: str, number: str) -> list[dict]:
 
 # Bulk checks live in finder.bulk; reachable from here so `registrations` is the one interface
 # (lazily: finder.bulk imports this module).
-_BULK_NAMES = ("MAX_BULK_ROWS", "check_many", "read_csv", "write_csv")
+_BULK_NAMES = (
+    "MAX_BULK_ROWS",
+    "MAX_WEB_FETCHES",
+    "check_many",
+    "count_needing_register",
+    "read_csv",
+    "too_many_fetches",
+    "write_csv",
+)
 
 
 def __getattr__(name: str) -> Any:

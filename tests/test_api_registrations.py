@@ -625,3 +625,25 @@ def test_an_upload_limit_below_1_mb_is_given_in_kb_not_0_mb(data_dir, registers,
     assert response.get_json()["error"]["message"] == (
         "That upload is too large: the limit is 256 KB."
     )
+
+
+def test_a_bulk_request_needing_the_registers_for_over_100_numbers_is_refused_before_any(
+    client, registers, api_key
+):
+    rows = [{"register": "gcc", "registration_number": str(n)} for n in range(1, 102)]
+    response = bulk(client, api_key, json.dumps(rows).encode(), "application/json")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "too_many_register_checks"
+    assert error["message"].startswith("101 of these registrations are not fresh in the cache")
+    assert "`finder check --csv`" in error["message"] and "smaller batches" in error["message"]
+    assert registers.lookups == []
+    # 100 is fine; once cached, the same numbers come back from the cache without limit.
+    assert (
+        bulk(client, api_key, json.dumps(rows[:100]).encode(), "application/json").status_code
+        == 200
+    )
+    cached = rows[:100] * 3
+    response = bulk(client, api_key, json.dumps(cached).encode(), "application/json")
+    assert (response.status_code, response.get_json()["count"]) == (200, 300)
+    assert len(registers.lookups) == 100

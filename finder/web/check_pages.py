@@ -160,9 +160,12 @@ def bulk_upload():
         rows = registrations.read_csv(upload.read())
     except InvalidInput as error:
         return upload_page({"file": error.message}, error.status)
-    results = registrations.check_many(
-        database.main_db_path(current_app.config["DATA_DIR"]), rows, clients=register_clients()
-    )
+    db_path = database.main_db_path(current_app.config["DATA_DIR"])
+    needing = registrations.count_needing_register(db_path, rows)
+    if needing > registrations.MAX_WEB_FETCHES:
+        error = registrations.too_many_fetches(needing)
+        return upload_page({"file": error.message}, error.status)
+    results = registrations.check_many(db_path, rows, clients=register_clients())
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return Response(
         registrations.write_csv(results),

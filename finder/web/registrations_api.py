@@ -194,6 +194,10 @@ def bulk():
     require_api_key()
     max_age = parse_max_age_days(request.args.get("max_age_days"))
     rows = bulk_rows()
+    db_path = database.main_db_path(current_app.config["DATA_DIR"])
+    needing = registrations.count_needing_register(db_path, rows, max_age=max_age)
+    if needing > registrations.MAX_WEB_FETCHES:
+        raise registrations.too_many_fetches(needing)
     results = registrations.check_many(
         database.main_db_path(current_app.config["DATA_DIR"]),
         rows,
@@ -473,7 +477,7 @@ OPENAPI_PATHS = {
             },
             "responses": {
                 "200": _ok("One result per row", {"$ref": "#/components/schemas/BulkResult"}),
-                **error_responses(400, 401, 413, 415),
+                **error_responses(400, 401, 413, 415, 422),
             },
         }
     },
