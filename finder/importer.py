@@ -187,6 +187,8 @@ def _practice(row: dict[str, str], table: postcodes.PostcodeTable) -> dict:
         raise InvalidInput(f"postcode: {error.message}") from None
     if location.precision != "postcode" and location.note is None:
         raise InvalidInput(f"postcode {row['postcode']!r} is not a full postcode, like LS6 2AB")
+    if row.get("website", "").lower().startswith("www."):  # as people type it
+        row = {**row, "website": "https://" + row["website"]}
     for name, pattern in (("phone", PHONE), ("email", EMAIL), ("website", WEBSITE)):
         if row.get(name) and not pattern.match(row[name]):
             raise InvalidInput(f"{name} {row[name]!r} does not look like one")

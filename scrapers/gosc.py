@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
@@ -267,13 +267,38 @@ def _practice(item: Tag, url: str) -> Practice:
         postcode=postcode,
         phone=_text(tel),
         email=mailto_address(email),
-        website=(web.get("href") or clean(web.get_text())) if web is not None else None,
+        website=practice_website(web, url),
         register_id=link.register_id,
         register_url=link.url,
         practitioners=tuple(
             _link(a, url) for a in item.select(PRACTICE_LIST["practitioners"]) if clean(a.text)
         ),
     )
+
+
+def practice_website(web: Tag | None, page_url: str) -> str | None:
+    """The link's target (else its text) as an absolute http(s) URL, or None."""
+    if web is None:
+        return None
+    return website_url(web.get("href") or clean(web.get_text()), page_url)
+
+
+def website_url(value: str | None, page_url: str | None = None) -> str | None:
+    """An http(s) URL from a link or typed text: relative links resolved against the page,
+    a bare 'www.example.org' taken as https://www.example.org; anything else (mailto:,
+    javascript:, text that is not an address) is None."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.lower().startswith("www."):
+        text = "https://" + text
+    absolute = urljoin(page_url, text) if page_url else text
+    parts = urlsplit(absolute)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if any(char.isspace() for char in absolute):
+        return None
+    return absolute
 
 
 def _text(tag: Tag | None) -> str | None:

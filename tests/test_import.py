@@ -242,3 +242,29 @@ def test_an_hcpc_number_that_is_not_a_physiotherapists_is_a_bad_row(
         0,
         [{"line": 2, "message": f"{number!r} is not a HCPC registration number (like PH123456)"}],
     )
+
+
+@pytest.mark.parametrize(
+    ("website", "stored", "error"),
+    [
+        ("www.headingley.example", "https://www.headingley.example", None),
+        ("http://headingley.example", "http://headingley.example", None),
+        ("javascript:alert(1)", None, "website 'javascript:alert(1)' does not look like one"),
+        (
+            "ftp://headingley.example",
+            None,
+            "website 'ftp://headingley.example' does not look like one",
+        ),
+    ],
+)
+def test_a_website_is_stored_as_an_http_address_or_is_a_bad_row(
+    main_db, postcode_table, website, stored, error
+):
+    data = (
+        "practitioner_name,profession,registration_number,practice_name,postcode,website\n"
+        f"Alex Placeholder,physiotherapist,PH123456,Headingley Physio,LS6 2AB,{website}\n"
+    ).encode()
+    report = importer.import_csv(main_db, data, postcode_table)
+    assert [e.message for e in report.errors] == ([error] if error else [])
+    rows = main_db.execute("select website from practices").fetchall()
+    assert rows == ([(stored,)] if stored else [])

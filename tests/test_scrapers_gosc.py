@@ -402,3 +402,22 @@ def test_leading_zeros_are_stripped_and_only_ascii_digits_are_a_number():
     for bad in ("٤٥٦٧", "000", ""):
         with pytest.raises(ValueError):
             gosc.normalise_number(bad)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://harbourside.example/", "https://harbourside.example/"),
+        ("/clinics/harbourside", "https://www.osteopathy.example/clinics/harbourside"),
+        ("www.harbourside.example", "https://www.harbourside.example"),
+        ("WWW.Harbourside.example/about", "https://WWW.Harbourside.example/about"),
+        ("javascript:alert(1)", None),
+        ("mailto:hello@harbourside.example", None),
+        ("ftp://harbourside.example/", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_practice_websites_are_absolute_http_urls_or_none(value, expected):
+    page = "https://www.osteopathy.example/register/practice-search/?p=1"
+    assert gosc.website_url(value, page) == expected
