@@ -1,4 +1,7 @@
 import json
+import socket
+
+import pytest
 
 from finder.cli import cli
 
@@ -79,3 +82,45 @@ def test_serve_says_when_the_port_is_taken(runner):
         f"Error: Cannot listen on 127.0.0.1:{port}: Address already in use. "
         "Choose another port with --port or FINDER_PORT."
     )
+
+
+def test_serve_listens_on_an_ipv6_address(runner, monkeypatch):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+            port = probe.getsockname()[1]
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    served = {}
+    monkeypatch.setattr("waitress.serve", lambda app, **kwargs: served.update(kwargs))
+
+    result = runner.invoke(cli, ["serve", "--host", "::1", "--port", str(port)])
+
+    assert result.exit_code == 0, result.output
+    assert (served["host"], served["port"]) == ("::1", port)
+    assert f"Serving on http://[::1]:{port} (waitress)" in result.output
+
+
+def test_serve_says_when_an_ipv6_port_is_taken(runner):
+    try:
+        taken = socket.socket(socket.AF_INET6)
+        taken.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with taken:
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--host", "::1", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: Cannot listen on [::1]:{port}: Address already in use. "
+        "Choose another port with --port or FINDER_PORT."
+    )
+
+
+def test_serve_says_when_the_host_is_unknown(runner):
+    result = runner.invoke(cli, ["serve", "--host", "no such host", "--port", "5000"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith("Error: Cannot listen on no such host:5000: ")

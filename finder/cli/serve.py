@@ -28,18 +28,33 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
     port = port or config["PORT"]
     _check_free(host, port)
     click.echo(f"Data folder: {config['DATA_DIR']}")
-    click.echo(f"Serving on http://{host}:{port} (waitress); press Ctrl-C to stop.")
+    click.echo(f"Serving on http://{_display(host)}:{port} (waitress); press Ctrl-C to stop.")
     waitress.serve(app, host=host, port=port, threads=threads or config["THREADS"], ident="finder")
 
 
 def _check_free(host: str, port: int) -> None:
-    """Fail with one line if we cannot listen (waitress would raise a traceback)."""
-    with socket.socket() as probe:
+    """Fail with one line if we cannot listen (waitress would raise a traceback). The address
+    family follows the host, so --host ::1 probes IPv6 and 127.0.0.1 IPv4."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise click.ClickException(
+            f"Cannot listen on {_display(host)}:{port}: {reason}. Check --host or FINDER_HOST."
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind((host, port))
+            probe.bind(address)
         except OSError as error:
             raise click.ClickException(
-                f"Cannot listen on {host}:{port}: {error.strerror}. "
+                f"Cannot listen on {_display(host)}:{port}: {error.strerror}. "
                 "Choose another port with --port or FINDER_PORT."
             ) from None
+
+
+def _display(host: str) -> str:
+    """A host as it appears before :port in a URL (an IPv6 address goes in brackets)."""
+    return f"[{host}]" if ":" in host else host
