@@ -18,6 +18,7 @@ has seen, and whether it was added, updated or unchanged), refresh_errors, gosc_
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -48,6 +49,8 @@ from finder.refresh_runs import (  # noqa: F401 - RefreshLock(ed) are part of th
     unfinished_run,
 )
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Migrations("finder.refresh")
 
@@ -172,6 +175,12 @@ def _walk(db, run_id: int, register: str, options: Options, budget: list) -> Non
                 break
             previous = result.items
             apply_page(db, run_id, register, prepared, _checkpoint(run_id, register, index, page))
+            log.info(
+                "refresh run %d %s centre %s page %d: %d practices, %d practitioners, "
+                "%d without a location",
+                run_id, register, centre.label, page, len(prepared.practices),
+                len(prepared.practitioners), len(prepared.unlocated),
+            )  # fmt: skip
             refresh_checks.record_checks(db, prepared.registrations, options.clients)
             _report(db, run_id, register, index, len(plan), options)
             if result.at_end:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 
 import pytest
 from refresh_world import (
@@ -265,3 +267,44 @@ def test_a_number_no_register_knows_is_that_numbers_error_and_the_refresh_goes_o
     assert main_db.execute(
         "select registration_number, outcome from registrations where register = 'hcpc'"
     ).fetchall() == [("PH100001", "registered")]
+
+
+def test_each_refresh_page_is_logged_in_one_line(data_dir, postcode_table, world, caplog):
+    with caplog.at_level(logging.INFO, logger="finder.refresh"):
+        summary = run_refresh(data_dir, world, postcode_table, registers=("gcc",), max_pages=3)
+
+    lines = [r.getMessage() for r in caplog.records if r.name == "finder.refresh"]
+    assert len(lines) == summary["registers"]["gcc"]["pages"] == 3
+    assert all(
+        re.fullmatch(
+            rf"refresh run {summary['run']} gcc centre \S+ page \d+: \d+ practices, "
+            r"\d+ practitioners, \d+ without a location",
+            line,
+        )
+        for line in lines
+    ), lines
+
+
+@pytest.mark.parametrize("command", [["refresh", "gcc", "--json"], ["serve"]])
+def test_serve_and_refresh_log_one_line_per_event_at_info(
+    runner, monkeypatch, postcode_table, world, command
+):
+    for register in ("hcpc", "gosc", "gcc"):
+        monkeypatch.setenv(f"FINDER_{register.upper()}_URL", world.base_url(register))
+    monkeypatch.setenv("FINDER_REQUEST_INTERVAL", "0")
+    monkeypatch.setenv("FINDER_PORT", "0")
+    monkeypatch.setattr(
+        "finder.centres.plan_for", lambda table, register: leeds_centres(table)[register]
+    )
+    monkeypatch.setattr("waitress.serve", lambda app, **kwargs: None)
+    configured = []
+    monkeypatch.setattr(logging, "basicConfig", lambda **kwargs: configured.append(kwargs))
+    from finder.cli import cli
+
+    result = runner.invoke(cli, command)
+
+    assert result.exit_code == 0, result.output
+    assert [c["level"] for c in configured] == [logging.INFO]
+    record = logging.LogRecord("finder.x", logging.INFO, "", 0, "a message", None, None)
+    line = logging.Formatter(configured[0]["format"]).format(record)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO finder\.x: a message", line)

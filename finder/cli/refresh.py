@@ -8,6 +8,7 @@ import click
 
 from finder import db, postcodes, refresh, registrations
 from finder.cli import cli, load_config
+from finder.cli.serve import configure_logging
 
 NAMES = {"gosc": "GOsC", "gcc": "GCC", "hcpc": "HCPC"}
 
@@ -39,6 +40,7 @@ def refresh_command(
         finder refresh --resume
         finder refresh hcpc --json
     """
+    configure_logging()
     config = load_config()
     data_dir = config["DATA_DIR"]
     registers = list(refresh.REGISTERS) if register == "all" else [register]

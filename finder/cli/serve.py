@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import click
 
 from finder.cli import cli, load_config
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # one line per event
+
+
+def configure_logging() -> None:
+    """INFO and up to stderr, one line each: time, level, logger, message. A no-op when the
+    process has set up logging already."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
 
 
 @cli.command()
@@ -22,6 +31,7 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
 
     from finder import create_app
 
+    configure_logging()
     config = load_config()
     app = create_app()
     host = host or config["HOST"]
