@@ -38,6 +38,11 @@ def postcodes_db_path(data_dir: str | os.PathLike) -> Path:
     return data_path(data_dir, "postcodes.db")
 
 
+def postcodes_db_file(data_dir: str | os.PathLike) -> Path:
+    """Where postcodes_db_path() points, without making the folder: cheap enough per request."""
+    return Path(data_dir).expanduser() / "postcodes.db"
+
+
 def connect(path: str | os.PathLike) -> sqlite_utils.Database:
     """Open the database in WAL mode so readers never wait for (or see half of) a write."""
     db = sqlite_utils.Database(path)

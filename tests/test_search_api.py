@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from geopy.distance import great_circle
@@ -291,3 +292,18 @@ def test_odd_numbers_are_a_400_naming_the_parameter_never_a_500(client, leeds, n
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == "invalid_parameter" and error["message"].startswith(f"{name} must be")
+
+
+def test_finding_the_postcode_table_creates_no_folder(tmp_path, data_dir):
+    absent = tmp_path / "not-made-yet"
+    assert db.postcodes_db_file(absent) == absent / "postcodes.db"
+    assert not absent.exists()
+    assert db.postcodes_db_file(data_dir) == db.postcodes_db_path(data_dir)
+
+
+def test_a_search_request_makes_no_folders(client, leeds, monkeypatch):
+    client.get("/api/v1/search?postcode=LS6+2AB")  # opens this thread's connections
+    made = []
+    monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: made.append(self))
+    assert client.get("/api/v1/search?postcode=LS6+2AB").status_code == 200
+    assert made == []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
@@ -54,17 +53,11 @@ def base_urls() -> dict[str, str]:
 _readers = threading.local()
 
 
-@lru_cache(maxsize=8)
-def _postcodes_path(data_dir: str):
-    """Once per folder: postcodes_db_path() also makes the folder, a syscall per request."""
-    return database.postcodes_db_path(data_dir)
-
-
 def search_handles() -> tuple:
     """(main database, postcode table) for this thread, reopened if the data folder changed or
     the postcode table was rebuilt (it is replaced by rename, so its inode changes)."""
     data_dir = current_app.config["DATA_DIR"]
-    table_path = _postcodes_path(str(data_dir))
+    table_path = database.postcodes_db_file(data_dir)  # no mkdir: this runs on every request
     try:
         key = (str(data_dir), os.stat(table_path).st_ino)
     except FileNotFoundError:
