@@ -2,6 +2,7 @@
 
 import pytest
 from browser import AXE_JS, FAILING_IMPACTS, WCAG_TAGS, assert_accessible
+from selenium.webdriver.support.wait import WebDriverWait
 from test_api_registrations import StubRegisters, registration
 
 from scrapers.errors import RegisterUnavailable
@@ -39,9 +40,11 @@ def test_the_check_pages_pass_the_axe_check(browser, live_server, registers, pat
 def test_the_upload_page_with_errors_passes_the_axe_check(browser, live_server, registers):
     browser.get(live_server + "/check/bulk")
     browser.find_element("css selector", "form button[type=submit]").click()
-    assert browser.find_element("css selector", ".error-summary li").text == (
-        "Enter your API key. The service's operator gives insurers one."
+    # The click starts a page load; wait for the answer rather than racing it on a busy machine.
+    summary = WebDriverWait(browser, 20).until(
+        lambda driver: driver.find_elements("css selector", ".error-summary li")
     )
+    assert summary[0].text == ("Enter your API key. The service's operator gives insurers one.")
     # The form went through a real browser with its CSRF cookie and token; axe now checks the
     # page it shows: the refused form with its error summary.
     browser.execute_script(AXE_JS.read_text(encoding="utf-8"))
