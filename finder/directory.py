@@ -1,4 +1,6 @@
-"""The directory: practitioners, practices, the link between them, and search by distance.
+"""The directory: practitioners, practices, the link between them, and the spatial index.
+
+Searching it is finder.search (and finder.spatial).
 
 Tables (owned here):
 - practitioners: one row per (register, registration_number); the number is a string so GCC's
@@ -362,18 +364,3 @@ def has_sample_data(db: sqlite_utils.Database) -> bool:
         ).fetchone()[0]
         == 1
     )
-
-
-def search_near(
-    db: sqlite_utils.Database,
-    lat: float,
-    lon: float,
-    radius_km: float,
-    professions: Iterable[str] | None = None,
-    page: int = 1,
-    per_page: int = 20,
-):
-    """Practices near a point, nearest first: see finder.search.search_near."""
-    from finder import search
-
-    return search.search_near(db, lat, lon, radius_km, professions, page, per_page)
