@@ -49,7 +49,7 @@ def populate(fake, table: postcodes.PostcodeTable) -> None:
         at = [practices[index % GOSC_PRACTICES]]
         if index % 9 == 0:
             at.append(practices[(index * 7 + 3) % GOSC_PRACTICES])
-        fake.add_gosc(str(1000 + index), made_up_name(index), at)
+        fake.add_gosc(str(91000 + index), made_up_name(index), at)
     shared = None
     for index, (postcode, lat, lon) in enumerate(leeds_postcodes(table, GCC_CHIROPRACTORS, 1)):
         clinic = fake.add_practice(
@@ -59,9 +59,9 @@ def populate(fake, table: postcodes.PostcodeTable) -> None:
         if index % 5 == 0 and shared is not None:
             at.append(shared)
         shared = shared or clinic
-        fake.add_gcc(f"{5000 + index:05d}", made_up_name(index + 500), at)
+        fake.add_gcc(f"{9000 + index:05d}", made_up_name(index + 500), at)
     for index in range(1, len(FIRST_NAMES)):
-        fake.add_hcpc(f"PH{100000 + index}", made_up_name(index + 800))
+        fake.add_hcpc(f"PH{910000 + index}", made_up_name(index + 800))
 
 
 def leeds_centres(table: postcodes.PostcodeTable) -> dict:

@@ -170,10 +170,10 @@ def test_a_register_outage_serves_the_last_good_answer_marked_stale(client, regi
 
 
 def test_a_redesigned_page_is_unknown_with_a_reason_never_not_found(client, registers):
-    registers.fail("gcc", "01234", LayoutChanged("no result cards"))
-    body = client.get("/api/v1/registrations/gcc/1234").get_json()
+    registers.fail("gcc", "09234", LayoutChanged("no result cards"))
+    body = client.get("/api/v1/registrations/gcc/9234").get_json()
     assert (body["registration_number"], body["outcome"], body["stale"], body["reason"]) == (
-        "01234",
+        "09234",
         "unknown",
         False,
         "register page not understood (layout changed?): no result cards",
@@ -363,10 +363,10 @@ def test_history_as_csv(client, registers, api_key):
 
 
 def test_history_of_a_number_never_checked_is_a_404(client, registers, api_key):
-    response = client.get("/api/v1/registrations/gcc/00001/history", headers=bearer(api_key))
+    response = client.get("/api/v1/registrations/gcc/09901/history", headers=bearer(api_key))
     assert response.status_code == 404
     assert response.get_json() == {
-        "error": {"code": "not_found", "message": "GCC 00001 has never been checked here"}
+        "error": {"code": "not_found", "message": "GCC 09901 has never been checked here"}
     }
 
 
@@ -528,7 +528,7 @@ def test_a_list_or_object_value_is_that_rows_error_and_the_other_rows_are_checke
     client, registers, api_key
 ):
     rows = [
-        {"register": "hcpc", "registration_number": ["PH1"], "ref": "a"},
+        {"register": "hcpc", "registration_number": ["PH900001"], "ref": "a"},
         {"register": "gosc", "registration_number": "9123", "ref": {"x": 1}},
         {"register": "gosc", "registration_number": "9123", "ref": "c"},
     ]
@@ -630,7 +630,7 @@ def test_an_upload_limit_below_1_mb_is_given_in_kb_not_0_mb(data_dir, registers,
 def test_a_bulk_request_needing_the_registers_for_over_100_numbers_is_refused_before_any(
     client, registers, api_key
 ):
-    rows = [{"register": "gcc", "registration_number": str(n)} for n in range(1, 102)]
+    rows = [{"register": "gcc", "registration_number": str(n)} for n in range(9001, 9102)]
     response = bulk(client, api_key, json.dumps(rows).encode(), "application/json")
     assert response.status_code == 422
     error = response.get_json()["error"]

@@ -20,7 +20,7 @@ NAMES = {"hcpc": "Ellis Example", "gosc": "Alex Example", "gcc": "Robin Example"
 def fake():
     with fake_register() as fake:
         fake.add_hcpc("PH123456", "Ellis Example", location="Portbury Wick")
-        fake.add_hcpc("PH200002", "Jo Example", status="Registered - Caution")
+        fake.add_hcpc("PH920002", "Jo Example", status="Registered - Caution")
         fake.add_gosc("9123", "Alex Example")
         clinic = fake.add_practice("SpineWise", ("2 Chapel Yard",), "ZY1 3HG", 51.45, -2.59)
         fake.add_gcc("04567", "Robin Example", practices=[clinic])
@@ -65,7 +65,7 @@ def test_a_check_asks_the_fake_register_and_records_its_evidence(client, fake, r
 
 def test_an_unknown_number_is_not_found_and_a_caution_is_restricted(client, fake):
     missing = client.get("/api/v1/registrations/hcpc/PH999999").get_json()
-    caution = client.get("/api/v1/registrations/hcpc/PH200002").get_json()
+    caution = client.get("/api/v1/registrations/hcpc/PH920002").get_json()
     assert (missing["outcome"], missing["name_on_register"]) == ("not_found", None)
     assert (caution["outcome"], caution["status_raw"]) == ("restricted", "Registered - Caution")
 
@@ -112,8 +112,8 @@ def test_bulk_csv_through_the_api_checks_every_register_and_keeps_extra_columns(
         register = ("hcpc", "gosc", "gcc")[i % 3]
         lines.append(f"P-{i},{register},{NUMBERS[register]},{NAMES[register]}")
         expected.append((f"P-{i}", register, NUMBERS[register], "registered", "exact", ""))
-    lines.append("P-30,gcc,7,Someone Else")
-    expected.append(("P-30", "gcc", "00007", "not_found", "mismatch", ""))
+    lines.append("P-30,gcc,9907,Someone Else")
+    expected.append(("P-30", "gcc", "09907", "not_found", "mismatch", ""))
     lines.append("P-31,nmc,1,")
     expected.append(("P-31", "nmc", "1", "", "", "'nmc' is not a register: use hcpc, gosc or gcc"))
 

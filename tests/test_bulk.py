@@ -41,7 +41,7 @@ def test_excels_byte_order_mark_blank_lines_and_ragged_rows_are_fine():
 
 def test_accented_names_survive_the_round_trip():
     rows = registrations.read_csv(
-        "register,registration_number,name\nhcpc,PH1,Zoë Ñúñez\n".encode()
+        "register,registration_number,name\nhcpc,PH900001,Zoë Ñúñez\n".encode()
     )
     assert registrations.read_csv(registrations.write_csv(rows).encode()) == rows
 
@@ -70,7 +70,7 @@ def test_accented_names_survive_the_round_trip():
             "missing: register, registration_number. Its first line has: reg, number, name.",
         ),
         (
-            "register,registration_number,name\nhcpc,PH1,Zoë\n".encode("cp1252"),
+            "register,registration_number,name\nhcpc,PH900001,Zoë\n".encode("cp1252"),
             "not_utf8",
             400,
             "The file is not UTF-8 text: in Excel, save it as CSV UTF-8 (Comma delimited) "
@@ -194,7 +194,7 @@ def test_the_same_number_twice_is_asked_once_and_cached_rows_not_at_all(db_path)
 
 def test_a_register_that_is_down_does_not_stop_the_others(db_path):
     rows = [
-        {"register": "hcpc", "registration_number": "PH1"},
+        {"register": "hcpc", "registration_number": "PH900001"},
         {"register": "gosc", "registration_number": "9123"},
     ]
     results = registrations.check_many(

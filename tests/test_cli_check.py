@@ -115,7 +115,7 @@ def test_check_csv_writes_one_result_row_per_input_row(runner, fake, tmp_path):
 
 def test_check_csv_of_a_spreadsheet_not_saved_as_utf8_is_refused(runner, tmp_path):
     source = tmp_path / "insured.csv"
-    source.write_bytes("register,registration_number,name\nhcpc,PH1,Zoë\n".encode("cp1252"))
+    source.write_bytes("register,registration_number,name\nhcpc,PH900001,Zoë\n".encode("cp1252"))
     result = runner.invoke(cli, ["check", "--csv", str(source), "--out", "-"])
     assert result.exit_code == 1
     assert result.output.strip() == (

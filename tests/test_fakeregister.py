@@ -77,7 +77,7 @@ def test_a_registered_practitioner_is_found_with_status_and_evidence(register, s
 
 
 @pytest.mark.parametrize(
-    ("register", "number"), [("hcpc", "PH999999"), ("gosc", "4444"), ("gcc", "09999")]
+    ("register", "number"), [("hcpc", "PH999999"), ("gosc", "94444"), ("gcc", "09999")]
 )
 def test_an_unknown_number_is_not_found(register, number, session, fake):
     assert isinstance(check(register, session, fake, number), NotFound)
@@ -125,13 +125,13 @@ def test_hcpc_number_with_a_different_profession_is_not_found(session, fake):
 
 
 def test_suspended_osteopath_is_left_out_of_the_published_register(session, fake):
-    fake.add_gosc("5555", "Sam Example", status="Suspended")
-    assert isinstance(check("gosc", session, fake, "5555"), NotFound)
+    fake.add_gosc("95555", "Sam Example", status="Suspended")
+    assert isinstance(check("gosc", session, fake, "95555"), NotFound)
 
 
 def test_registrant_statuses_come_through_raw(session, fake):
-    fake.add_hcpc("PH200002", "Jo Example", status="Registered - Caution")
-    record = check("hcpc", session, fake, "PH200002")
+    fake.add_hcpc("PH920002", "Jo Example", status="Registered - Caution")
+    record = check("hcpc", session, fake, "PH920002")
     assert (record.status_raw, record.outcome) == ("Registered - Caution", "restricted")
 
 
@@ -192,7 +192,7 @@ def test_gcc_postcode_search_pages_by_offset_in_tens(session, fake):
         clinic = fake.add_practice(
             f"Clinic {i}", ("1 Road",), "ZY1 1AA", CENTRE[0] + i / 1000, CENTRE[1]
         )
-        fake.add_gcc(f"1{i:04d}", f"Chiro {i}", practices=[clinic])
+        fake.add_gcc(f"09{i:03d}", f"Chiro {i}", practices=[clinic])
     pages = list(gcc.iter_result_pages(session, fake.base_url("gcc"), "ZY1 1AA", *CENTRE))
     paths = [r.path for r in fake.requests_for("gcc")]
     assert [len(page.items) for page in pages] == [10, 10, 3]
@@ -211,7 +211,7 @@ def test_gcc_postcode_search_can_locate_by_postcode_alone(session, fake):
 
 def test_gcc_search_leaves_out_chiropractors_beyond_the_radius(session, fake):
     far = fake.add_practice("Far Clinic", ("1 Far Road",), "ZY9 9ZZ", CENTRE[0] + 1.0, CENTRE[1])
-    fake.add_gcc("07777", "Far Example", practices=[far])
+    fake.add_gcc("09777", "Far Example", practices=[far])
     pages = list(gcc.iter_result_pages(session, fake.base_url("gcc"), "ZY1 1AA", *CENTRE))
     assert [r.registration_number for page in pages for r in page.items] == ["04567"]
 

@@ -146,10 +146,10 @@ def test_a_restricted_registration_says_to_read_the_entry(client, registers):
 
 
 def test_a_number_not_on_the_register_is_not_found(client, registers):
-    html = client.get("/check?register=gosc&number=4444&name=Sam+Example").data
+    html = client.get("/check?register=gosc&number=94444&name=Sam+Example").data
     assert texts(html, ".result-outcome .badge") == ["Not found on the register"]
     assert texts(html, ".result-summary") == [
-        "The General Osteopathic Council (GOsC) register has no entry for 4444. Check the "
+        "The General Osteopathic Council (GOsC) register has no entry for 94444. Check the "
         "number is right."
     ]
     assert ("Name on the register", "Not shown") in result_details(html)
@@ -175,8 +175,8 @@ def test_an_outage_shows_the_last_answer_marked_as_such(client, registers):
 
 
 def test_a_register_that_cannot_answer_never_reads_as_not_registered(client, registers):
-    registers.fail("hcpc", "PH777777", RegisterUnavailable("HTTP 503"))
-    html = client.get("/check?register=hcpc&number=PH777777").data
+    registers.fail("hcpc", "PH977777", RegisterUnavailable("HTTP 503"))
+    html = client.get("/check?register=hcpc&number=PH977777").data
     assert texts(html, ".result-outcome .badge") == ["Could not check"]
     assert texts(html, ".result-summary") == [
         "We could not get a clear answer from the Health and Care Professions Council (HCPC) "
@@ -484,7 +484,7 @@ def test_a_busy_register_with_nothing_cached_gets_a_clear_503_page(app, client):
 def test_an_upload_needing_the_registers_for_over_100_numbers_gets_a_422_page(
     client, registers, api_key
 ):
-    data = "register,registration_number\n" + "".join(f"gcc,{n}\n" for n in range(1, 102))
+    data = "register,registration_number\n" + "".join(f"gcc,{n}\n" for n in range(9001, 9102))
     response = upload(client, data.encode(), key=api_key, token=form_token(client))
     assert response.status_code == 422
     [message] = texts(response.data, ".error-summary li")

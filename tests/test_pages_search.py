@@ -18,7 +18,7 @@ PEOPLE = [
     ("gosc", "9123", "Ada Example", "osteopath", ("registered", "Registered", 3)),
     ("hcpc", "PH900123", "Cara Example", "physiotherapist", None),
     ("gcc", "04567", "Dev Example", "chiropractor", ("restricted", "Conditions of practice", 45)),
-    ("gcc", "04568", "Eve Example", "chiropractor", ("registered", "Practising", 0)),
+    ("gcc", "09568", "Eve Example", "chiropractor", ("registered", "Practising", 0)),
 ]
 PRACTICES = [  # key, name, postcode, lat, lon, staff
     ("t:1", "Headingley Osteopaths", "LS6 3AA", 53.820277, -1.577001, [("gosc", "9123")]),
@@ -30,7 +30,7 @@ PRACTICES = [  # key, name, postcode, lat, lon, staff
         -1.574504,
         [("hcpc", "PH900123"), ("gcc", "04567")],
     ),
-    ("t:3", "City Chiropractic", "LS1 4DY", 53.795134, -1.546664, [("gcc", "04568")]),
+    ("t:3", "City Chiropractic", "LS1 4DY", 53.795134, -1.546664, [("gcc", "09568")]),
 ]
 
 
@@ -164,7 +164,7 @@ def test_each_registration_has_a_badge_a_check_time_and_a_register_link(client, 
             "?query=PH900123&profession=PH",
         ),
         ("See Dev Example on the GCC register", "https://register.example/04567"),
-        ("See Eve Example on the GCC register", "https://register.example/04568"),
+        ("See Eve Example on the GCC register", "https://register.example/09568"),
     ]
 
 

@@ -249,7 +249,7 @@ def test_a_number_no_register_knows_is_that_numbers_error_and_the_refresh_goes_o
                 "profession": "physiotherapist",
                 "source": "import",
             }  # fmt: skip
-            for number, name in (("OT12345", "Alex Placeholder"), ("PH100001", "Ash Example"))
+            for number, name in (("OT912345", "Alex Placeholder"), ("PH910001", "Ash Example"))
         ],
     )
 
@@ -259,14 +259,14 @@ def test_a_number_no_register_knows_is_that_numbers_error_and_the_refresh_goes_o
     assert hcpc["state"] == "done_with_errors"
     assert hcpc["errors"] == [
         {
-            "where": "OT12345",
-            "message": "'OT12345' is not valid: HCPC numbers are PH followed by up to 6 digits, "
+            "where": "OT912345",
+            "message": "'OT912345' is not valid: HCPC numbers are PH followed by up to 6 digits, "
             "like PH123456",
         }
     ]
     assert main_db.execute(
         "select registration_number, outcome from registrations where register = 'hcpc'"
-    ).fetchall() == [("PH100001", "registered")]
+    ).fetchall() == [("PH910001", "registered")]
 
 
 def test_each_refresh_page_is_logged_in_one_line(data_dir, postcode_table, world, caplog):

@@ -90,10 +90,10 @@ def test_a_redesigned_page_stops_the_register_without_harm_and_resume_completes(
 
 PROVIDERS = (
     "practitioner_name,profession,registration_number,practice_name,postcode\n"
-    "Ash Example801,physiotherapist,PH100001,Roundhay Physio,LS6 2AB\n"
-    "Kit Example802,physiotherapist,PH100002,Roundhay Physio,LS6 2AB\n"
-    "Nobody Madeup,physiotherapist,PH199999,Roundhay Physio,LS6 2AB\n"
-    "Queued Osteo,osteopath,9999,Roundhay Physio,LS6 2AB\n"
+    "Ash Example801,physiotherapist,PH910001,Roundhay Physio,LS6 2AB\n"
+    "Kit Example802,physiotherapist,PH910002,Roundhay Physio,LS6 2AB\n"
+    "Nobody Madeup,physiotherapist,PH919999,Roundhay Physio,LS6 2AB\n"
+    "Queued Osteo,osteopath,99999,Roundhay Physio,LS6 2AB\n"
 )
 
 
@@ -114,18 +114,18 @@ def test_hcpc_refresh_checks_every_physiotherapist_and_retires_those_not_found(
         "select registration_number, retired_at is not null, retired_reason from practitioners "
         "where source = 'import' order by 1"
     ).fetchall() == [
-        ("9999", 1, "GOSC: not found on the register"),
-        ("PH100001", 0, None),
-        ("PH100002", 0, None),
-        ("PH199999", 1, "HCPC: not found on the register"),
+        ("99999", 1, "GOSC: not found on the register"),
+        ("PH910001", 0, None),
+        ("PH910002", 0, None),
+        ("PH919999", 1, "HCPC: not found on the register"),
     ]
     assert main_db.execute(
         "select register, registration_number, outcome from registrations "
         "where register = 'hcpc' order by 2"
     ).fetchall() == [
-        ("hcpc", "PH100001", "registered"),
-        ("hcpc", "PH100002", "registered"),
-        ("hcpc", "PH199999", "not_found"),
+        ("hcpc", "PH910001", "registered"),
+        ("hcpc", "PH910002", "registered"),
+        ("hcpc", "PH919999", "not_found"),
     ]
     assert main_db.execute("select count(*) from check_queue").fetchone() == (0,)
     found = search.search_near(main_db, 53.8222, -1.5723, 2, ["physiotherapist"])
@@ -133,7 +133,7 @@ def test_hcpc_refresh_checks_every_physiotherapist_and_retires_those_not_found(
         [p.registration_number for p in hit.practitioners]
         for hit in found.hits
         if hit.practice.name == "Roundhay Physio"
-    ] == [["PH100001", "PH100002"]]
+    ] == [["PH910001", "PH910002"]]
 
     again = run_refresh(data_dir, world, postcode_table, registers=("hcpc",))
     assert again["registers"]["hcpc"]["practitioners"] == {

@@ -86,7 +86,7 @@ def test_each_register_answers_registered_with_its_page_as_evidence(
 
 
 @pytest.mark.parametrize(
-    ("register", "number"), [("hcpc", "PH999999"), ("gosc", "4444"), ("gcc", "9999")]
+    ("register", "number"), [("hcpc", "PH999999"), ("gosc", "94444"), ("gcc", "9999")]
 )
 def test_a_number_the_register_does_not_know_is_not_found(register, number, main_db, clients):
     result = registrations.check(main_db, register, number, clients=clients, now=NOW)
@@ -155,7 +155,7 @@ def test_a_thousand_row_bulk_check_answers_every_row_in_order(data_dir, clients,
     rows = []
     for i in range(1000):
         register = ("hcpc", "gosc", "gcc")[i % 3]
-        number = {"hcpc": f"PH{100000 + i}", "gosc": str(2000 + i), "gcc": f"{10000 + i:05d}"}[
+        number = {"hcpc": f"PH{910000 + i}", "gosc": str(92000 + i), "gcc": f"{9000 + i:05d}"}[
             register
         ]
         name = f"Person{i} Example"

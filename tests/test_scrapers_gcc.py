@@ -19,7 +19,7 @@ def read(name: str) -> str:
     return (FILES / name).read_text(encoding="utf-8")
 
 
-def card_page(status: str = "Practising", number: str = "01234") -> str:
+def card_page(status: str = "Practising", number: str = "09234") -> str:
     return f"""<html><body><div class="card chiro_card"><h3 class="card-title">Test Person</h3>
         <p><span class="text-light-blue">Registration Number:</span><span>{number}</span></p>
         <p><span class="text-light-blue">Registration Status:</span><span>{status}</span></p>
@@ -97,7 +97,7 @@ def test_a_full_page_of_ten_cards_is_not_the_end(first_page):
 
 def test_cards_come_in_page_order(first_page):
     assert [r.registration_number for r in first_page.items] == [
-        f"010{i:02d}" for i in range(1, 11)
+        f"090{i:02d}" for i in range(1, 11)
     ]
 
 
@@ -119,7 +119,7 @@ def test_statuses_on_a_page_map_to_their_outcomes(first_page):
 def test_last_page_has_fewer_than_ten_cards_and_is_the_end():
     page = gcc.parse_results(read("gcc_postcode_p10.html"), URL)
     assert ([r.registration_number for r in page.items], page.at_end) == (
-        ["02020", "00321", "03333"],
+        ["09020", "09321", "09333"],
         True,
     )
 

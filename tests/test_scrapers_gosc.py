@@ -23,7 +23,7 @@ def read(name: str) -> str:
 
 def registrant_page(status: str = "Registered", since: str = "14 March 2011") -> str:
     return f"""<html><body><div class="registrant-detail"><h1>Test Person</h1>
-        <dl class="registrant-details"><dt>Registration number</dt><dd>1234</dd>
+        <dl class="registrant-details"><dt>Registration number</dt><dd>91234</dd>
         <dt>Registration status</dt><dd>{status}</dd>
         <dt>Date of registration</dt><dd>{since}</dd></dl></div></body></html>"""
 
@@ -207,7 +207,7 @@ def test_registrant_page_records_the_source_url(alex):
 
 def test_conditions_page_keeps_the_leading_zero_and_is_restricted():
     record = gosc.parse_registrant(read("gosc_registrant_conditions.html"), URL)
-    assert (record.registration_number, record.outcome) == ("04711", "restricted")
+    assert (record.registration_number, record.outcome) == ("097711", "restricted")
 
 
 def test_alternative_label_spellings_are_read():
@@ -370,20 +370,20 @@ def test_lookup_searches_by_number_then_reads_the_registrant_page():
 
 
 def test_lookup_with_no_search_results_is_not_found():
-    url = gosc.registrant_search_url(BASE, "4444")
+    url = gosc.registrant_search_url(BASE, "94444")
     session = StubSession({url: (200, "gosc_registrant_search_empty.html")})
-    assert gosc.lookup(session, BASE, "4444").query == "4444"
+    assert gosc.lookup(session, BASE, "94444").query == "94444"
 
 
 def test_lookup_listing_only_other_registrants_is_layout_changed_never_not_found():
     session = StubSession(
         {
-            gosc.registrant_search_url(BASE, "5555"): (200, "gosc_registrant_search.html"),
-            ALEX_URL: (200, "gosc_registrant.html"),  # number 9123, not 5555
+            gosc.registrant_search_url(BASE, "95555"): (200, "gosc_registrant_search.html"),
+            ALEX_URL: (200, "gosc_registrant.html"),  # number 9123, not 95555
         }
     )
     with pytest.raises(LayoutChanged, match="other registrants"):
-        gosc.lookup(session, BASE, "5555")
+        gosc.lookup(session, BASE, "95555")
 
 
 def test_lookup_of_a_registrant_page_that_answers_404_is_unavailable():

@@ -24,7 +24,7 @@ def parse(name: str) -> Registration | NotFound:
 def detail_page(status: str = "Registered", period: str = "01/05/2024 to 30/04/2026") -> str:
     return f"""<html><body><table>
         <tr><th>Name</th><td>Test Person</td></tr>
-        <tr><th>Registration number</th><td>PH100001</td></tr>
+        <tr><th>Registration number</th><td>PH910001</td></tr>
         <tr><th>Status</th><td>{status}</td></tr>
         <tr><th>Period</th><td>{period}</td></tr>
         </table></body></html>"""
@@ -84,7 +84,7 @@ def test_registered_page_lists_no_practices(registered):
 
 
 def test_minimal_page_keeps_the_leading_zero_of_the_number():
-    assert parse("hcpc_minimal.html").registration_number == "PH012345"
+    assert parse("hcpc_minimal.html").registration_number == "PH912345"
 
 
 def test_minimal_page_reads_labels_with_colons_in_any_order():
@@ -199,7 +199,7 @@ def test_invariants_hold_on_every_registrant_page(name):
 
 
 def test_number_is_upper_cased_and_spaces_removed():
-    assert hcpc.normalise_number(" ph 012 345 ") == ("PH012345", "PH")
+    assert hcpc.normalise_number(" ph 912 345 ") == ("PH912345", "PH")
 
 
 @pytest.mark.parametrize("bad", ["", "123456", "XX123456", "PH1234567", "PH-12"])
@@ -244,13 +244,13 @@ class _OnePage:
 
 
 def test_a_page_about_another_registration_number_is_layout_changed():
-    with pytest.raises(LayoutChanged, match="asked for PH100002 but the page shows PH100001"):
-        hcpc.lookup(_OnePage(detail_page()), "http://127.0.0.1:5000", "ph100002")
+    with pytest.raises(LayoutChanged, match="asked for PH910002 but the page shows PH910001"):
+        hcpc.lookup(_OnePage(detail_page()), "http://127.0.0.1:5000", "ph910002")
 
 
 def test_a_page_about_the_number_asked_is_the_answer():
-    record = hcpc.lookup(_OnePage(detail_page()), "http://127.0.0.1:5000", "PH100001")
-    assert record.registration_number == "PH100001"
+    record = hcpc.lookup(_OnePage(detail_page()), "http://127.0.0.1:5000", "PH910001")
+    assert record.registration_number == "PH910001"
 
 
 def test_digits_of_other_scripts_are_not_an_hcpc_number():

@@ -295,7 +295,7 @@ def test_a_register_link_asked_for_while_another_thread_builds_the_table_still_w
             if not GoscWhileAnotherRequestArrives.asked:
                 GoscWhileAnotherRequestArrives.asked = True
                 other = threading.Thread(
-                    target=lambda: answers.append(listings.register_entry_url("gcc", "01234"))
+                    target=lambda: answers.append(listings.register_entry_url("gcc", "09234"))
                 )
                 other.start()
                 other.join()
@@ -304,7 +304,7 @@ def test_a_register_link_asked_for_while_another_thread_builds_the_table_still_w
     monkeypatch.setattr(listings, "_URL_BUILDERS", None)  # a fresh process, first request
     monkeypatch.setattr(scrapers, "gosc", GoscWhileAnotherRequestArrives())
 
-    first = listings.register_entry_url("gosc", "1234")
+    first = listings.register_entry_url("gosc", "91234")
 
     assert first.startswith(real_gosc.DEFAULT_BASE_URL)
-    assert len(answers) == 1 and "01234" in answers[0]
+    assert len(answers) == 1 and "09234" in answers[0]
