@@ -15,6 +15,7 @@ with the reason when there is none. Answers from the cache are not recorded as c
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -349,6 +350,35 @@ def result_from_row(
     )
 
 
+def _logged_fetch(fetch: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    """Log one line per register fetch (logger `finder.registrations`), however it ends."""
+
+    @functools.wraps(fetch)
+    def logged(db: Database, register: str, number: str, *args, **kwargs) -> CheckResult:
+        started = time.perf_counter()
+        outcome, detail = "error", ""
+        try:
+            result = fetch(db, register, number, *args, **kwargs)
+            outcome = result.outcome
+            detail = f" stale={result.stale} reason={result.reason!r}"
+            return result
+        except RegisterBusy:
+            detail = f" reason={BUSY_REASON!r}"
+            raise
+        finally:
+            log.info(
+                "register fetch register=%s number=%s outcome=%s%s ms=%d",
+                register,
+                number,
+                outcome,
+                detail,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    return logged
+
+
+@_logged_fetch
 def fetch_and_record(
     db: Database,
     register: str,
@@ -361,44 +391,9 @@ def fetch_and_record(
 ) -> CheckResult:
     """Ask the register, record the check, and update the current state if it was good.
 
-    Logs one line per fetch (logger `finder.registrations`). When another check holds the
-    register, answers the cached state marked stale ("register busy"), or raises RegisterBusy
-    with nothing cached.
+    When another check holds the register, answers the cached state marked stale ("register
+    busy"), or raises RegisterBusy with nothing cached.
     """
-    started = time.perf_counter()
-    outcome = "error"
-    stale_reason = ""
-    try:
-        result = _fetch_and_record(
-            db, register, number, name, clients=clients, cached=cached, now=now
-        )
-        outcome = result.outcome
-        stale_reason = f" stale={result.stale} reason={result.reason!r}"
-        return result
-    except RegisterBusy:
-        stale_reason = f" reason={BUSY_REASON!r}"
-        raise
-    finally:
-        log.info(
-            "register fetch register=%s number=%s outcome=%s%s ms=%d",
-            register,
-            number,
-            outcome,
-            stale_reason,
-            (time.perf_counter() - started) * 1000,
-        )
-
-
-def _fetch_and_record(
-    db: Database,
-    register: str,
-    number: str,
-    name: str | None,
-    *,
-    clients: RegisterClients,
-    cached: dict | None,
-    now: datetime,
-) -> CheckResult:
     checked_at = now.astimezone(UTC).isoformat(timespec="seconds")
     try:
         answer = clients.lookup(register, number)
