@@ -9,6 +9,7 @@ from flask import Flask
 
 from finder import config as settings
 from finder import db as database
+from finder.web.json_provider import OrjsonProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    app.json = OrjsonProvider(app)
 
     # Apply migrations once at start-up, not on every request.
     database.open_main(app.config["DATA_DIR"]).close()

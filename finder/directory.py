@@ -9,12 +9,11 @@ Tables (owned here):
 - practices: keyed by a stable text `key` (e.g. "gosc:1234" or "sample:000042"); `id` is the
   integer the spatial index needs.
 - practice_practitioners: who works where (many-to-many).
-- practice_points: the located, not retired practices' exact coordinates, precomputed
-  trigonometry and a bit mask of the professions practising there; practice_locations: an
-  R*Tree over them (latitude, longitude and the mask as a third dimension). Both are kept in
-  step by triggers, so a search reads the index and these small rows, nothing else, until it
-  has its page; it counts whole rectangles of its circle from the index alone. (R*Tree
-  auxiliary columns would do, but read 2x slower.)
+- practice_points: the located, not retired practices' coordinates and a bit mask of the
+  professions practising there, kept in step by triggers; a search holds them in memory
+  (finder.spatial.PointIndex) and reads them again when directory_version's token, which
+  triggers change with every point, has moved. (Earlier migrations built an R*Tree over them;
+  the last one drops it: see docs/architecture.md.)
 
 Rows are never deleted by a refresh: `retired_at` takes them out of search and keeps history.
 """
@@ -200,6 +199,64 @@ def index_professions_in_practice_locations(db: sqlite_utils.Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+# Search reads practice_points into memory (finder.spatial.PointIndex) and reads it again when
+# directory_version's token changes: any change to a point draws a new random token. The R*Tree
+# and the precomputed trigonometry are no longer read, so they go.
+_SLIM_POINT_SQL = """insert into practice_points
+    select new.id, new.latitude, new.longitude, {mask}
+    where new.latitude is not null and new.longitude is not null and new.retired_at is null;"""
+_NEW_TOKEN_SQL = "update directory_version set token = random();"
+
+
+@MIGRATIONS()
+def read_practice_points_into_memory(db: sqlite_utils.Database) -> None:
+    statements = [
+        "drop trigger practice_point_added",
+        "drop trigger practice_point_changed",
+        "drop trigger practice_point_removed",
+        "drop table practice_locations",
+        "drop trigger practices_located",
+        "drop trigger practices_moved",
+        "alter table practice_points drop column sin_lat",
+        "alter table practice_points drop column cos_lat",
+        "alter table practice_points drop column lon_radians",
+        "create table directory_version (token integer not null)",
+        "insert into directory_version values (random())",
+        f"""create trigger practices_located after insert on practices begin
+            {_SLIM_POINT_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
+        end""",
+        f"""create trigger practices_moved
+            after update of latitude, longitude, retired_at on practices begin
+            delete from practice_points where id = old.id;
+            {_SLIM_POINT_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
+        end""",
+        f"create trigger practice_point_added after insert on practice_points begin "
+        f"{_NEW_TOKEN_SQL} end",
+        f"""create trigger practice_point_changed after update on practice_points
+            when (old.id, old.latitude, old.longitude, old.professions)
+                is not (new.id, new.latitude, new.longitude, new.professions) begin
+            {_NEW_TOKEN_SQL}
+        end""",
+        f"create trigger practice_point_removed after delete on practice_points begin "
+        f"{_NEW_TOKEN_SQL} end",
+    ]
+    for statement in statements:
+        db.execute(statement)
+
+
+def change_token(db: sqlite_utils.Database) -> int:
+    """A number that changes whenever a practice point is added, moved, removed or changes
+    professions: what an in-memory copy of the points compares to know it is current."""
+    return db.execute("select token from directory_version").fetchone()[0]
+
+
+def practice_points(db: sqlite_utils.Database) -> list[tuple[int, float, float, int]]:
+    """(id, latitude, longitude, professions mask) of every practice a search can find."""
+    return db.execute(
+        "select id, latitude, longitude, professions from practice_points where professions != 0"
+    ).fetchall()
 
 
 # --- writing -------------------------------------------------------------------------------

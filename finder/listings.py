@@ -6,11 +6,12 @@ registration_number); a practitioner with no row there has never been checked.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
+import orjson
 import sqlite_utils
 
 from finder.directory import PROFESSIONS, REGISTER_NAMES
@@ -69,20 +70,14 @@ def safe_web_link(url: str | None) -> str | None:
     return url.strip()
 
 
+# The objects the pages and the CLI read. The API does not build them: Hit.to_dict answers
+# from the listing as loaded, which costs far less for a page of results.
 @dataclass(frozen=True)
 class Registration:
     outcome: str | None  # None: never checked ("not yet verified")
     status_raw: str | None
     checked_at: str | None
     source_url: str | None
-
-    def to_dict(self) -> dict:
-        return {
-            "outcome": self.outcome,
-            "status_raw": self.status_raw,
-            "checked_at": self.checked_at,
-            "source_url": self.source_url,
-        }
 
 
 @dataclass(frozen=True)
@@ -103,21 +98,10 @@ class Practitioner:
             self.register, self.registration_number, base_urls
         )
 
-    def to_dict(self, base_urls: Mapping[str, str] | None = None) -> dict:
-        return {
-            "name": self.name,
-            "profession": self.profession,
-            "register": self.register,
-            "registration_number": self.registration_number,
-            "registration": self.registration.to_dict(),
-            "register_url": self.register_url(base_urls),
-        }
-
 
 @dataclass(frozen=True)
 class Practice:
     id: int
-    key: str
     name: str
     address: tuple[str, ...]
     postcode: str | None
@@ -135,93 +119,126 @@ class Practice:
         `javascript:` or `data:` value from a register page is shown as text, never a link."""
         return safe_web_link(self.website)
 
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "address": list(self.address),
-            "postcode": self.postcode,
-            "latitude": self.latitude,
-            "longitude": self.longitude,
-            "phone": self.phone,
-            "email": self.email,
-            "website": self.website,
-            "features": self.features,
-        }
 
-
-@dataclass(frozen=True)
+@dataclass
 class Hit:
+    """One practice in an answer: its distance and its listing, as load_hits() read it. The
+    API's answer is built straight from the listing; the pages' objects (`practice`,
+    `practitioners`) only when first asked for."""
+
     distance_km: float
-    practice: Practice
-    practitioners: tuple[Practitioner, ...]
+    practice_id: int
+    source: str = field(repr=False)
+    details: list = field(repr=False)  # the practice's fields, in PRACTICE_FIELDS order
+    people: list = field(repr=False)  # each: PRACTITIONER_FIELDS, then REGISTRATION_FIELDS
 
     @property
     def distance_miles(self) -> float:
         return self.distance_km / KM_PER_MILE
 
+    @cached_property
+    def practice(self) -> Practice:
+        fields = dict(zip(PRACTICE_FIELDS, self.details, strict=True))
+        fields["address"] = tuple(fields["address"])
+        return Practice(self.practice_id, **fields, source=self.source)
+
+    @cached_property
+    def practitioners(self) -> tuple[Practitioner, ...]:
+        return tuple(Practitioner(*p[:4], Registration(*p[4:])) for p in self.people)
+
     def to_dict(self, base_urls: Mapping[str, str] | None = None) -> dict:
+        """The API's answer for this practice (a public contract: see finder.web.search)."""
+        name, address, postcode, latitude, longitude, phone, email, website, features = self.details
         return {
             "distance_km": round(self.distance_km, 2),
-            "distance_miles": round(self.distance_miles, 2),
-            "practice": self.practice.to_dict(),
-            "practitioners": [p.to_dict(base_urls) for p in self.practitioners],
+            "distance_miles": round(self.distance_km / KM_PER_MILE, 2),
+            "practice": {
+                "name": name,
+                "address": address,
+                "postcode": postcode,
+                "latitude": latitude,
+                "longitude": longitude,
+                "phone": phone,
+                "email": email,
+                "website": website,
+                "features": features,
+            },
+            "practitioners": [_practitioner_dict(p, base_urls) for p in self.people],
         }
 
 
-def load_practices(db: sqlite_utils.Database, ids: Sequence[int]) -> dict[int, Practice]:
-    """Practices by id (retired ones included: callers decide)."""
-    marks = ",".join("?" * len(ids))
-    rows = db.execute(
-        f"""select id, key, name, address, postcode, latitude, longitude, phone, email,
-            website, features, source from practices where id in ({marks})""",
-        list(ids),
-    ).fetchall()
+def _practitioner_dict(person: list, base_urls: Mapping[str, str] | None) -> dict:
+    name, profession, register, number, outcome, status_raw, checked_at, source_url = person
     return {
-        row[0]: Practice(
-            row[0],
-            row[1],
-            row[2],
-            tuple(json.loads(row[3])),
-            *row[4:10],
-            features=json.loads(row[10]),
-            source=row[11],
-        )
-        for row in rows
+        "name": name,
+        "profession": profession,
+        "register": register,
+        "registration_number": number,
+        "registration": {
+            "outcome": outcome,
+            "status_raw": status_raw,
+            "checked_at": checked_at,
+            "source_url": source_url,
+        },
+        "register_url": source_url or register_entry_url(register, number, base_urls),
     }
 
 
-def load_practitioners(
-    db: sqlite_utils.Database, ids: Sequence[int], professions: Iterable[str] | None = None
-) -> dict[int, list[Practitioner]]:
-    """The current practitioners of these practices (of these professions), by name."""
-    marks = ",".join("?" * len(ids))
-    wanted = list(professions or PROFESSIONS)
-    rows = db.execute(
-        f"""select l.practice_id, p.name, p.profession, p.register, p.registration_number,
-            r.outcome, r.status_raw, r.checked_at, r.source_url
-        from practice_practitioners l
-        join practitioners p
-            on p.register = l.register and p.registration_number = l.registration_number
-        left join registrations r
-            on r.register = p.register and r.registration_number = p.registration_number
-        where l.practice_id in ({marks}) and p.retired_at is null
-            and p.profession in ({",".join("?" * len(wanted))})
-        order by l.practice_id, p.name, p.register, p.registration_number""",
-        [*ids, *wanted],
-    ).fetchall()
-    found: dict[int, list[Practitioner]] = {}
-    for practice_id, name, profession, register, number, *state in rows:
-        found.setdefault(practice_id, []).append(
-            Practitioner(name, profession, register, number, Registration(*state))
-        )
-    return found
+PRACTICE_FIELDS = (
+    "name", "address", "postcode", "latitude", "longitude", "phone", "email", "website", "features"
+)  # fmt: skip
+PRACTITIONER_FIELDS = ("name", "profession", "register", "registration_number")
+REGISTRATION_FIELDS = ("outcome", "status_raw", "checked_at", "source_url")
+
+# A page's practices, each with its current practitioners (of the chosen professions) and
+# their registration states, written by SQLite as one JSON text: one statement and one row
+# for a whole page, and no per-practice round trips. Coordinates go through printf with 17
+# digits, because SQLite's JSON would round them to 15; JSON made in a subquery goes through
+# json() to stay JSON.
+_EXACT = "iif({0} is null, null, json(printf('%!.17g', {0})))"
+_LISTINGS_SQL = f"""select json_group_array(json_array(p.id, p.source, p.name, json(p.address),
+        p.postcode, {_EXACT.format("p.latitude")}, {_EXACT.format("p.longitude")}, p.phone,
+        p.email, p.website, json(p.features),
+        json((select json_group_array(json_array(t.name, t.profession, t.register,
+                t.registration_number, r.outcome, r.status_raw, r.checked_at, r.source_url))
+            from practice_practitioners l
+            join practitioners t
+                on t.register = l.register and t.registration_number = l.registration_number
+            left join registrations r
+                on r.register = t.register and r.registration_number = t.registration_number
+            where l.practice_id = p.id and t.retired_at is null
+                and t.profession in (select value from json_each(:professions))))))
+    from practices p where p.id in (select value from json_each(:ids))"""
+
+
+def load_hits(
+    db: sqlite_utils.Database,
+    rows: Sequence[tuple[int, float]],
+    professions: Iterable[str] | None = None,
+) -> tuple[Hit, ...]:
+    """A Hit for each (practice id, distance) row, in the same order, listing the practice's
+    current practitioners of these professions by name. Retired practices are included
+    (callers decide); an id with no practice is left out."""
+    if not rows:
+        return ()
+    params = {
+        "ids": orjson.dumps([pid for pid, _ in rows]).decode(),
+        "professions": orjson.dumps(list(professions or PROFESSIONS)).decode(),
+    }
+    [text] = db.conn.execute(_LISTINGS_SQL, params).fetchone()
+    # By name, then register and number (the profession follows from the register).
+    found = {row[0]: row for row in orjson.loads(text)}
+    return tuple(
+        Hit(distance, pid, listed[1], listed[2:-1], sorted(listed[-1]))
+        for pid, distance in rows
+        if (listed := found.get(pid))
+    )
 
 
 def get_practice(db: sqlite_utils.Database, practice_id: int) -> Hit | None:
     """A listed (not retired) practice with all its current practitioners, or None."""
-    practice = load_practices(db, [practice_id]).get(practice_id)
     retired = db.execute("select retired_at from practices where id = ?", (practice_id,))
-    if practice is None or retired.fetchone()[0]:
+    state = retired.fetchone()
+    if state is None or state[0]:
         return None
-    people = load_practitioners(db, [practice_id]).get(practice_id, [])
-    return Hit(0.0, practice, tuple(people))
+    return load_hits(db, [(practice_id, 0.0)])[0]

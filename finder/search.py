@@ -1,8 +1,9 @@
 """Reading the directory: practices near a point, nearest first, with who works there.
 
 search_near() counts the practices within the circle and pages through them nearest first,
-ties broken by practice id, by exact great-circle distance (geopy's formula, in SQLite's math
-functions); finder.spatial does it with as little work per practice as it can.
+ties broken by practice id, by exact great-circle distance (geopy's formula); the directory's
+points are held in memory (finder.spatial.PointIndex, read again whenever they change), so a
+search touches only the practices in its circle's bounding box.
 search_postcode() is the whole patient search: a postcode, the page, and the nearest practices
 beyond an empty circle.
 """
@@ -10,15 +11,17 @@ beyond an empty circle.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
 
+from finder import directory
 from finder.directory import PROFESSION_BITS, PROFESSIONS
 from finder.errors import InvalidInput
-from finder.listings import KM_PER_MILE, Hit, load_practices, load_practitioners
-from finder.spatial import EARTH_RADIUS_KM, bounding_box, count_within, nearest_rows
+from finder.listings import KM_PER_MILE, Hit, load_hits
+from finder.spatial import PointIndex
 from finder.spatial import distance_km as distance_km  # the pages and the benchmark use it here
 
 MAX_SEARCH_KM = 1500.0  # past the whole UK: wider than this is never useful
@@ -70,30 +73,34 @@ def search_near(
     if page < 1 or per_page < 1:
         raise InvalidInput("page and per_page must be 1 or more.", code="invalid_parameter")
     professions = list(professions or PROFESSIONS)
-    mask = profession_mask(professions)
-    lat1 = math.radians(lat)
-    params = {
-        **bounding_box(lat, lon, radius_km),
-        "mask": mask,
-        "pmin": mask & -mask,  # the R*Tree's mask dimension: no row below the lowest bit
-        "pmax": 7,
-        "radius": EARTH_RADIUS_KM,
-        "within": radius_km,
-        "lng1": math.radians(lon),
-        "sin1": math.sin(lat1),
-        "cos1": math.cos(lat1),
-        "limit": per_page,
-        "offset": (page - 1) * per_page,
-    }
-    total = count_within(db, params, lat, lon)
-    rows = nearest_rows(db, params, lat, lon, total)
-    ids = [row[0] for row in rows]
-    hits = ()
-    if ids:
-        practices = load_practices(db, ids)
-        people = load_practitioners(db, ids, professions)
-        hits = tuple(Hit(d, practices[i], tuple(people.get(i, ()))) for i, d in rows)
-    return SearchPage(hits, total, page, per_page, radius_km)
+    circle = point_index(db).circle(
+        lat, lon, radius_km, profession_mask(professions), (page - 1) * per_page, per_page
+    )
+    return SearchPage(
+        load_hits(db, circle.page, professions), circle.total, page, per_page, radius_km
+    )
+
+
+# One snapshot of the points for the whole process, shared by every thread: (token, index).
+_snapshot: tuple[int, PointIndex] | None = None
+_snapshot_lock = threading.Lock()
+
+
+def point_index(db: sqlite_utils.Database) -> PointIndex:
+    """The directory's points in memory, read again when directory.change_token() has moved
+    (one small query a search; re-reading 100,000 points takes about a tenth of a second, and
+    other threads wait for it rather than read them too)."""
+    global _snapshot
+    token = directory.change_token(db)
+    current = _snapshot
+    if current is None or current[0] != token:
+        with _snapshot_lock:
+            current = _snapshot
+            if current is None or current[0] != token:
+                # Read after the token, so the points are at least as new as the label.
+                current = (token, PointIndex.from_rows(directory.practice_points(db)))
+                _snapshot = current
+    return current[1]
 
 
 def nearest_beyond(
@@ -107,17 +114,21 @@ def nearest_beyond(
     """The nearest practices outside radius_km, for "none within 5 miles; the nearest are...".
 
     Doubles the circle until something is in it, then doubles once more so the answer shows
-    a few choices, not only the first one found; each step is one R*Tree search.
+    a few choices, not only the first one found.
     """
+    if radius_km >= MAX_SEARCH_KM:
+        return ()
+    professions = list(professions or PROFESSIONS)
+    index, mask = point_index(db), profession_mask(professions)
     radius, found_at = radius_km, None
     while radius < MAX_SEARCH_KM:
         radius = min(radius * 2, MAX_SEARCH_KM)
-        found = search_near(db, lat, lon, radius, professions, 1, limit)
+        found = index.circle(lat, lon, radius, mask, 0, limit)
         if found.total >= limit or (found.total and found_at is not None):
-            return found.hits
+            break
         if found.total:
             found_at = radius
-    return found.hits if radius_km < MAX_SEARCH_KM else ()
+    return load_hits(db, found.page, professions)
 
 
 # --- a patient's search: postcode in, page of results out ----------------------------------

@@ -1,30 +1,37 @@
-"""The practices within a circle, counted and paged exactly, with little work per practice.
+"""The practices within a circle, counted and paged exactly, from an index held in memory.
 
-The count: the circle's box is cut into latitude bands, and each band's widest rectangle lying
-wholly inside the circle is counted from the R*Tree alone (the professions mask is one of its
-dimensions). Only the rest of each band, its two ends where the circle's edge runs, is joined to
-practice_points for the exact distance. The page: the nearest rows are first looked for within
-a smaller circle sized from the density, widened until it holds offset + limit of them; every
-practice within it is found, so their order is exactly the whole circle's.
+PointIndex is a snapshot of the directory's located practices in numpy arrays, sorted into
+latitude bands 0.01 degrees (1.1 km) tall and by longitude within each band. A search cuts the
+circle's bounding box out of each band it crosses (one binary search for all of them), so it
+only ever touches the practices in that box, and measures them all at once by the straight
+line through the Earth between two points (the chord), which orders points exactly as the
+great-circle distance does and costs no trigonometry per practice.
 
-Distances are geopy's great_circle, in SQLite's math functions (see distance_km).
+Exactness: the answer must match geopy's great_circle to the last bit. Floating point makes the
+chord a little uncertain (about 1e-12 km, and numpy's sin and cos may differ from the C
+library's by an ulp on some CPUs), far less than TOLERANCE_KM. So the chord only decides what
+is clearly inside or clearly ranked; every practice within TOLERANCE_KM of the radius, and every
+practice that could be on the page, gets the exact distance from distance_km(), which is
+geopy's formula in Python's math module.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-import sqlite_utils
+import numpy as np
 
 EARTH_RADIUS_KM = 6371.009  # geopy's great_circle radius: results match geopy exactly
-# An inner rectangle's corners must be this much nearer than the radius: far more than the
-# formula's rounding (~1e-12 km), so a point inside it is within the radius as SQLite computes.
-INNER_MARGIN = 1e-9
+BAND_DEGREES = 0.01  # a latitude band's height: finer bands, fewer wasted candidates
+# The chord is trusted to this much (a micrometre); its real error is about 1e-12 km.
+TOLERANCE_KM = 1e-9
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance, computed exactly as geopy's great_circle((lat1, lon1), (lat2, lon2))
-    and as _DISTANCE_SQL (same operations in the same order, so the same float)."""
+    (the same operations in the same order, so the same float)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     sin1, cos1, sin2, cos2 = math.sin(p1), math.cos(p1), math.sin(p2), math.cos(p2)
     delta = math.radians(lon2) - math.radians(lon1)
@@ -38,7 +45,8 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> dict[str, float]:
     """A latitude/longitude box holding every point within radius_km, with a little to spare
-    (the R*Tree stores 32-bit floats; the exact distance decides afterwards)."""
+    (the exact distance decides afterwards). It does not wrap round the 180th meridian: the
+    directory is the UK's."""
     angle = radius_km / EARTH_RADIUS_KM
     dlat = math.degrees(angle) * 1.0001 + 1e-6
     ratio = math.sin(min(angle, math.pi / 2)) / max(math.cos(math.radians(lat)), 1e-12)
@@ -46,108 +54,120 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> dict[str, float]:
     return {"south": lat - dlat, "north": lat + dlat, "west": lon - dlon, "east": lon + dlon}
 
 
-# The same formula as distance_km, in SQLite's math functions, for the candidates only;
-# sin_lat, cos_lat and lon_radians were computed by the same functions when the row was written.
-_DISTANCE_SQL = """:radius * atan2(
-    sqrt(pow(p.cos_lat * sin(p.lon_radians - :lng1), 2)
-        + pow(:cos1 * p.sin_lat - :sin1 * p.cos_lat * cos(p.lon_radians - :lng1), 2)),
-    :sin1 * p.sin_lat + :cos1 * p.cos_lat * cos(p.lon_radians - :lng1))"""
-
-_IN_BOX = """r.min_lat <= :north and r.max_lat >= :south and r.min_lon <= :east
-    and r.max_lon >= :west and r.min_professions >= :pmin and r.max_professions <= :pmax"""
-
-# Materialized, so the distance is computed once per candidate, not again for the sort.
-_PAGE_SQL = f"""with candidates as materialized (
-        select r.id, {_DISTANCE_SQL} as distance_km
-        from practice_locations r join practice_points p on p.id = r.id
-        where {_IN_BOX} and (p.professions & :mask) != 0
-    ),
-    within as materialized (select id, distance_km from candidates where distance_km <= :within)
-    select id, distance_km, (select count(*) from within) from within
-    order by distance_km, id limit :limit offset :offset"""
-
-_COUNT_SQL = f"""select count(*) from practice_locations r join practice_points p on p.id = r.id
-    where {_IN_BOX} and (p.professions & :mask) != 0 and {_DISTANCE_SQL} <= :within"""
-
-# One pass over the box: a practice wholly inside one of the rectangles (which lie inside the
-# circle) counts from the index alone; any other is joined for its exact distance. SQLite
-# evaluates `or` left to right and stops at the first true, so the join is skipped for them.
-_RECT = "(r.min_lat >= :s{j} and r.max_lat <= :n{j} and r.min_lon >= :w{j} and r.max_lon <= :e{j})"
-_RECTS = 4  # more: fewer exact distances but more comparisons for every practice
-_RECTS_COUNT_SQL = f"""select count(*) from practice_locations r
-    where {_IN_BOX} and (r.min_professions & :mask) != 0
-        and ({" or ".join(_RECT.format(j=j) for j in range(_RECTS))}
-            or (select {_DISTANCE_SQL} from practice_points p where p.id = r.id) <= :within)"""
+def _band(lat):
+    """The latitude band of lat (a float or an array): the same operations for points and
+    boxes, so a point inside a box is always in one of the box's bands."""
+    return np.floor((lat + 90.0) / BAND_DEGREES)
 
 
-def inner_rectangles(lat: float, lon: float, radius_km: float) -> dict | None:
-    """_RECTS rectangles centred on the circle's centre, from wide and short to narrow and tall,
-    each lying inside the circle (checked at its corners, with a margin); None when the circle
-    is too big or too near a pole for them (then every candidate gets the exact distance)."""
-    box = bounding_box(lat, lon, radius_km)
-    if box["east"] - box["west"] >= 180 or box["north"] > 85 or box["south"] < -85:
-        return None
-    limit = radius_km * (1 - INNER_MARGIN) - INNER_MARGIN
-    angle_cos = math.cos(radius_km / EARTH_RADIUS_KM)
-    sin0, cos0 = math.sin(math.radians(lat)), math.cos(math.radians(lat))
-    reach = math.degrees(radius_km / EARTH_RADIUS_KM)
-    params = {}
-    for j in range(_RECTS):
-        rise = reach * math.sin(math.pi / 2 * (j + 1) / (_RECTS + 1))
-        south, north = lat - rise, lat + rise
-        west, east = 1000.0, -1000.0  # empty unless a width passes the corner check
-        half = _half_width(angle_cos, sin0, cos0, (south, north))
-        for _ in range(20):
-            if half <= 0:
-                break
-            corners = [(y, lon + s * half) for y in (south, north) for s in (-1, 1)]
-            if all(distance_km(lat, lon, y, x) <= limit for y, x in corners):
-                west, east = lon - half, lon + half
-                break
-            half = half * 0.999 - 1e-9
-        params.update({f"s{j}": south, f"n{j}": north, f"w{j}": west, f"e{j}": east})
-    return params
+def _sort_key(band, lon):
+    """Band first, then longitude: one sorted array a binary search can cut by both. (Longitudes
+    + 180 stay below 1,000, even a box's; the key keeps them to about 4e-9 degrees, far finer
+    than the bounding box's margin.)"""
+    return band * 1000.0 + (lon + 180.0)
 
 
-def _half_width(angle_cos: float, sin0: float, cos0: float, lats: tuple) -> float:
-    """The circle's half-width in degrees of longitude at the narrower of two latitudes, a
-    hair less; 0 when the circle does not reach one of them. (Over a latitude band and
-    longitude span the farthest point from the centre is a corner, so corners decide.)"""
-    widths = []
-    for y in lats:
-        phi = math.radians(y)
-        value = (angle_cos - sin0 * math.sin(phi)) / (cos0 * math.cos(phi))
-        if value >= 1:
-            return 0.0
-        widths.append(math.degrees(math.acos(max(value, -1.0))))
-    return min(widths) * (1 - 1e-7)
+def _unit_vectors(lats, lons):
+    """Points on the unit sphere, as rows of (x, y, z)."""
+    lat, lon = np.radians(lats), np.radians(lons)
+    return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
 
 
-def count_within(db: sqlite_utils.Database, params: dict, lat: float, lon: float) -> int:
-    """How many practices (of the mask's professions) are within params["within"] km."""
-    rects = inner_rectangles(lat, lon, params["within"])
-    if rects is None:
-        return db.execute(_COUNT_SQL, params).fetchone()[0]
-    return db.execute(_RECTS_COUNT_SQL, {**params, **rects}).fetchone()[0]
+def _chord_squared(km: float) -> float:
+    """The squared chord of the unit sphere across a great-circle distance of km."""
+    return (2 * math.sin(min(km, math.pi * EARTH_RADIUS_KM) / (2 * EARTH_RADIUS_KM))) ** 2
 
 
-def nearest_rows(
-    db: sqlite_utils.Database, params: dict, lat: float, lon: float, total: int
-) -> list[tuple]:
-    """(id, distance) of the page: rows offset to offset + limit, nearest first (ties by id),
-    of the `total` within params["within"] km."""
-    wanted = params["offset"] + params["limit"]
-    radius = params["within"]
-    if params["offset"] >= total:
-        return []
-    # The density says how far out `wanted` practices should be; 1.5 for luck.
-    near = radius if total <= wanted else radius * min(1.0, 1.5 * math.sqrt(wanted / total))
-    while True:
-        rows = db.execute(
-            _PAGE_SQL, {**params, **bounding_box(lat, lon, near), "within": near}
-        ).fetchall()
-        found = rows[0][2] if rows else 0
-        if found >= wanted or near >= radius:
-            return [(pid, distance) for pid, distance, _ in rows]
-        grow = 2.0 if not found else max(1.5, 1.3 * math.sqrt(wanted / found))
-        near = min(radius, near * grow)
+def _km_across(chord_squared: float) -> float:
+    """The great-circle distance across a squared chord of the unit sphere."""
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(chord_squared) / 2))
+
+
+@dataclass(frozen=True)
+class Circle:
+    """The practices of the chosen professions within a circle: how many, and one page."""
+
+    total: int
+    page: list[tuple[int, float]]  # (practice id, exact distance in km), nearest first
+
+
+class PointIndex:
+    """An immutable snapshot of practice points: (id, latitude, longitude, professions mask)."""
+
+    def __init__(self, ids: Sequence[int], lats, lons, masks):
+        lats = np.asarray(lats, dtype=np.float64)
+        lons = np.asarray(lons, dtype=np.float64)
+        keys = _sort_key(_band(lats), lons)
+        order = np.argsort(keys, kind="stable")
+        self.size = len(order)
+        self._keys = keys[order]
+        self._rows = np.arange(self.size)
+        self._ids = np.asarray(ids, dtype=np.int64)[order]
+        self._lats, self._lons = lats[order], lons[order]
+        self._points = _unit_vectors(self._lats, self._lons)
+        self._masks = np.asarray(masks, dtype=np.int64)[order]
+        self._every_mask = int(np.bitwise_or.reduce(self._masks)) if self.size else 0
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[tuple[int, float, float, int]]) -> PointIndex:
+        if not rows:
+            return cls([], [], [], [])
+        ids, lats, lons, masks = zip(*rows, strict=True)
+        return cls(ids, lats, lons, masks)
+
+    def circle(
+        self, lat: float, lon: float, radius_km: float, mask: int, offset: int, limit: int
+    ) -> Circle:
+        """The practices whose professions meet `mask` within radius_km of (lat, lon): their
+        number, and rows offset to offset + limit nearest first (ties by practice id)."""
+        rows = self._in_box(lat, lon, radius_km)
+        if mask & self._every_mask != self._every_mask:
+            rows = rows[(self._masks[rows] & mask) != 0]
+        chords = self._chords_squared(lat, lon, rows)
+        inside = chords <= _chord_squared(radius_km + TOLERANCE_KM)
+        rows, chords = rows[inside], chords[inside]
+        near_edge = chords > _chord_squared(max(radius_km - TOLERANCE_KM, 0.0))
+        if near_edge.any():  # too close to the radius to trust the chord: ask distance_km
+            keep = ~near_edge
+            for at in np.flatnonzero(near_edge):
+                keep[at] = self._exact(lat, lon, rows[at]) <= radius_km
+            rows, chords = rows[keep], chords[keep]
+        total, wanted = len(rows), offset + limit
+        if offset >= total:
+            return Circle(total, [])
+        if wanted < total:
+            # Whatever ranks in the first `wanted` exactly is within TOLERANCE_KM of the
+            # chord's wanted-th distance (its error is far smaller), so these hold the page.
+            last = np.partition(chords, wanted - 1)[wanted - 1]
+            rows = rows[chords <= _chord_squared(_km_across(last) + TOLERANCE_KM)]
+        places = zip(
+            self._lats[rows].tolist(),
+            self._lons[rows].tolist(),
+            self._ids[rows].tolist(),
+            strict=True,
+        )
+        ranked = sorted((distance_km(lat, lon, y, x), pid) for y, x, pid in places)
+        return Circle(total, [(pid, distance) for distance, pid in ranked[offset:wanted]])
+
+    def _in_box(self, lat: float, lon: float, radius_km: float):
+        """Row numbers of the practices in the circle's bounding box: one slice a band."""
+        box = bounding_box(lat, lon, radius_km)
+        bands = range(int(_band(box["south"])), int(_band(box["north"])) + 1)
+        west = [_sort_key(band, box["west"]) for band in bands]
+        east = [_sort_key(band, box["east"]) for band in bands]
+        edges = self._keys.searchsorted(west + east).tolist()
+        starts, ends = edges[: len(bands)], edges[len(bands) :]
+        return np.concatenate([self._rows[a:b] for a, b in zip(starts, ends, strict=True)])
+
+    def _chords_squared(self, lat: float, lon: float, rows):
+        """The squared chords from (lat, lon) to these rows' points, on the unit sphere."""
+        y, x = math.radians(lat), math.radians(lon)
+        centre = (math.cos(y) * math.cos(x), math.cos(y) * math.sin(x), math.sin(y))
+        apart = self._points[rows] - centre
+        return (apart * apart) @ _ONES
+
+    def _exact(self, lat: float, lon: float, row) -> float:
+        return distance_km(lat, lon, float(self._lats[row]), float(self._lons[row]))
+
+
+_ONES = np.ones(3)  # (x, y, z) @ _ONES = x + y + z, in one call

@@ -129,5 +129,5 @@ def directory_tables(database) -> dict:
             "select register, registration_number, outcome, status_raw, name_on_register "
             "from registrations order by 1, 2"
         ).fetchall(),
-        "located": database.execute("select count(*) from practice_locations").fetchone(),
+        "located": database.execute("select count(*) from practice_points").fetchone(),
     }

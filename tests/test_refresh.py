@@ -180,8 +180,7 @@ def test_practices_and_practitioners_no_longer_listed_are_retired_not_deleted(
     assert summary["registers"]["gosc"]["practices"]["retired"] == 1
     assert summary["registers"]["gosc"]["practitioners"]["retired"] >= 1
     assert database.execute(
-        "select count(*) from practice_locations where id = (select id from practices "
-        "where key = ?)",
+        "select count(*) from practice_points where id = (select id from practices where key = ?)",
         (f"gosc:{closed.id}",),
     ).fetchone() == (0,)
 

@@ -6,11 +6,12 @@ import math
 import random
 import threading
 
+import numpy as np
 import pytest
 from geopy.distance import great_circle
 
 import scrapers
-from finder import directory, listings, search, spatial
+from finder import db, directory, listings, search, spatial
 from finder.errors import InvalidInput
 from scrapers import gosc as real_gosc
 
@@ -252,21 +253,19 @@ def test_distances_read_naturally(km, miles, km_text):
 
 
 @pytest.mark.parametrize("name, lat, lon", CENTRES[:4])
-def test_practices_on_the_edges_of_the_counted_rectangles_match_the_reference(
-    main_db, name, lat, lon
-):
-    """The count takes whole rectangles inside the circle from the index: practices on and
-    just beside their edges and corners, and a dense cluster, still count exactly once."""
+def test_practices_on_band_and_box_edges_match_the_reference(main_db, name, lat, lon):
+    """The index cuts the circle's bounding box out of 0.01-degree latitude bands: practices
+    on and a hair either side of band edges and of the box's sides, and a dense cluster, are
+    each found exactly once."""
     rng = random.Random(name)
     radius = rng.choice((5, 10, 25))
-    rects = spatial.inner_rectangles(lat, lon, radius)
-    spots = []
-    for j in range(len(rects) // 4):
-        south, north, west, east = (rects[f"{c}{j}"] for c in "snwe")
-        for y in (south, north, (south + north) / 2):
-            for x in (west, east, lon):
-                for nudge in (0, 1e-7, -1e-7):
-                    spots.append((y + nudge, x - nudge))
+    box = spatial.bounding_box(lat, lon, radius)
+    edge = round(lat + 0.013, 2)  # a band edge in the circle
+    spots = [
+        (y, x)
+        for y in (edge, math.nextafter(edge, 90), math.nextafter(edge, -90), box["south"])
+        for x in (box["west"], box["east"], lon, math.nextafter(lon, 180))
+    ]
     spots += [(lat + rng.gauss(0, 0.02), lon + rng.gauss(0, 0.03)) for _ in range(150)]
     placed = {}
     for key, (y, x) in enumerate(spots, start=1):
@@ -279,6 +278,68 @@ def test_practices_on_the_edges_of_the_counted_rectangles_match_the_reference(
             expected,
             len(expected),
         )
+
+
+def test_results_stay_exact_when_the_chord_is_a_little_off(main_db, monkeypatch):
+    """The index measures by the chord, in floating point (and some CPUs run numpy's sin and
+    cos an ulp away from the C library's); it trusts that only to TOLERANCE_KM, so the answer
+    is still geopy's to the last bit, on the radius and in the order of near ties."""
+    rng = random.Random(11)
+    centre = (53.8199, -1.5721)
+    placed = random_directory(main_db, rng, centre, 120, 12)
+    for key, bearing in enumerate(range(0, 360, 30), start=1000):  # exactly 8 km away
+        point = great_circle(kilometers=8).destination(centre, bearing)
+        placed[add_practice(main_db, key, point.latitude, point.longitude)] = (
+            point.latitude,
+            point.longitude,
+            ("physiotherapist",),
+        )
+    honest = spatial.PointIndex._chords_squared
+    noise = random.Random(5)
+
+    def off_by_a_little(self, lat, lon, rows):
+        """Each chord moved by up to 0.4 micrometres, under half of TOLERANCE_KM."""
+        return np.array(
+            [
+                spatial._chord_squared(max(0, spatial._km_across(c) + noise.uniform(-4e-10, 4e-10)))
+                for c in honest(self, lat, lon, rows)
+            ]
+        )
+
+    monkeypatch.setattr(spatial.PointIndex, "_chords_squared", off_by_a_little)
+    for _, (lat, lon, _) in list(placed.items())[:: len(placed) // 12]:
+        for radius in (great_circle(centre, (lat, lon)).km, 8, 10):
+            expected = brute_force(placed, *centre, radius)
+            assert all_pages(main_db, *centre, radius, per_page=6) == (expected, len(expected))
+
+
+def test_a_search_sees_every_change_to_the_directory_at_once(main_db, data_dir):
+    """The points are held in memory; adding, moving, retiring a practice or its last
+    practitioner shows in the very next search, from this connection or another."""
+    other = db.connect(db.main_db_path(data_dir))
+
+    def found(database=main_db):
+        return [
+            (h.practice.id, round(h.distance_km, 1))
+            for h in search.search_near(database, 53.80, -1.55, 10, ["osteopath"]).hits
+        ]
+
+    first = add_practice(main_db, 1, 53.81, -1.55, ("osteopath",))
+    assert found() == found(other) == [(first, 1.1)]
+    second = add_practice(main_db, 2, 53.80, -1.55, ("osteopath", "chiropractor"))
+    assert found(other) == [(second, 0.0), (first, 1.1)]
+    main_db.execute("update practices set latitude = 53.95 where id = ?", [second])
+    main_db.conn.commit()
+    assert found(other) == [(first, 1.1)]
+    directory.retire_practitioners(main_db, [("gosc", "90010")])  # first's only osteopath
+    assert found(other) == []
+    directory.retire_practices(main_db, ["test:2"])
+    directory.upsert_practice(
+        main_db,
+        {"key": "test:2", "name": "Back", "latitude": 53.8, "longitude": -1.55, "source": "test"},
+    )
+    assert found() == [(second, 0.0)]
+    other.close()
 
 
 def test_a_register_link_asked_for_while_another_thread_builds_the_table_still_works(
