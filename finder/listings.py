@@ -120,6 +120,12 @@ class Practice:
         return safe_web_link(self.website)
 
 
+# A listing's practice fields, in the order _LISTINGS_SQL writes them.
+PRACTICE_FIELDS = (
+    "name", "address", "postcode", "latitude", "longitude", "phone", "email", "website", "features"
+)  # fmt: skip
+
+
 @dataclass
 class Hit:
     """One practice in an answer: its distance and its listing, as load_hits() read it. The
@@ -130,7 +136,9 @@ class Hit:
     practice_id: int
     source: str = field(repr=False)
     details: list = field(repr=False)  # the practice's fields, in PRACTICE_FIELDS order
-    people: list = field(repr=False)  # each: PRACTITIONER_FIELDS, then REGISTRATION_FIELDS
+    # Each practitioner: name, profession, register, registration number, then the
+    # registration's outcome, status_raw, checked_at and source_url.
+    people: list = field(repr=False)
 
     @property
     def distance_miles(self) -> float:
@@ -184,12 +192,6 @@ def _practitioner_dict(person: list, base_urls: Mapping[str, str] | None) -> dic
     }
 
 
-PRACTICE_FIELDS = (
-    "name", "address", "postcode", "latitude", "longitude", "phone", "email", "website", "features"
-)  # fmt: skip
-PRACTITIONER_FIELDS = ("name", "profession", "register", "registration_number")
-REGISTRATION_FIELDS = ("outcome", "status_raw", "checked_at", "source_url")
-
 # A page's practices, each with its current practitioners (of the chosen professions) and
 # their registration states, written by SQLite as one JSON text: one statement and one row
 # for a whole page, and no per-practice round trips. Coordinates go through printf with 17
@@ -226,8 +228,8 @@ def load_hits(
         "professions": orjson.dumps(list(professions or PROFESSIONS)).decode(),
     }
     [text] = db.conn.execute(_LISTINGS_SQL, params).fetchone()
-    # By name, then register and number (the profession follows from the register).
     found = {row[0]: row for row in orjson.loads(text)}
+    # People sort by name, then register and number (the profession follows the register).
     return tuple(
         Hit(distance, pid, listed[1], listed[2:-1], sorted(listed[-1]))
         for pid, distance in rows

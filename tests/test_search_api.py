@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -307,3 +308,21 @@ def test_a_search_request_makes_no_folders(client, leeds, monkeypatch):
     monkeypatch.setattr(Path, "mkdir", lambda self, *a, **k: made.append(self))
     assert client.get("/api/v1/search?postcode=LS6+2AB").status_code == 200
     assert made == []
+
+
+def test_a_rebuilt_postcode_table_is_used_without_a_restart(app, client, data_dir, monkeypatch):
+    """`finder postcodes build` replaces the table by rename while the server runs: searches
+    move to the new table (the server looks at most once a RECHECK_SECONDS; here, always)."""
+    from finder.web import search as search_web
+
+    monkeypatch.setattr(search_web, "RECHECK_SECONDS", 0.0)
+    load_leeds(data_dir)
+    assert client.get("/api/v1/search?postcode=LS6+2AB").json["query"]["latitude"] == LS6_2AB[0]
+    table = db.postcodes_db_path(data_dir)
+    rebuilt = data_dir / "postcodes.new"
+    rebuilt.write_bytes(table.read_bytes())
+    with sqlite3.connect(rebuilt) as moved:  # the new edition places LS6 2AB a little north
+        moved.execute("update postcodes set latitude = 53.83 where postcode = 'LS6 2AB'")
+    moved.close()
+    rebuilt.replace(table)
+    assert client.get("/api/v1/search?postcode=LS6+2AB").json["query"]["latitude"] == 53.83

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
@@ -51,24 +52,29 @@ def base_urls() -> dict[str, str]:
 # SQLite per request costs more than the search itself (schema parse, a cold page cache, and a
 # WAL checkpoint when the last connection closes). WAL readers still see every new commit.
 _readers = threading.local()
+RECHECK_SECONDS = 1.0  # a rebuilt postcode table is noticed within this long
 
 
 def search_handles() -> tuple:
     """(main database, postcode table) for this thread, reopened if the data folder changed or
-    the postcode table was rebuilt (it is replaced by rename, so its inode changes)."""
+    the postcode table was rebuilt (it is replaced by rename, so its inode changes; checked at
+    most once a RECHECK_SECONDS, not on every search)."""
     data_dir = current_app.config["DATA_DIR"]
+    cached = getattr(_readers, "cached", None)
+    now = time.monotonic()
+    if cached is not None and cached[0][0] == str(data_dir) and now < cached[3]:
+        return cached[1], cached[2]
     table_path = database.postcodes_db_file(data_dir)  # no mkdir: this runs on every request
     try:
         key = (str(data_dir), os.stat(table_path).st_ino)
     except FileNotFoundError:
         return get_db(), get_postcodes()  # raises the "build the postcode table" error
-    cached = getattr(_readers, "cached", None)
     if cached is None or cached[0] != key:
         if cached is not None:
             cached[1].close()
             cached[2].close()
         cached = (key, database.connect(database.main_db_path(data_dir)), PostcodeTable(table_path))
-        _readers.cached = cached
+    _readers.cached = (*cached[:3], now + RECHECK_SECONDS)
     return cached[1], cached[2]
 
 
