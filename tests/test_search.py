@@ -369,3 +369,22 @@ def test_a_register_link_asked_for_while_another_thread_builds_the_table_still_w
 
     assert first.startswith(real_gosc.DEFAULT_BASE_URL)
     assert len(answers) == 1 and "09234" in answers[0]
+
+
+def test_a_directory_made_before_the_in_memory_index_upgrades_and_searches_the_same(data_dir):
+    """An existing finder.db with the R*Tree: the migration keeps every point, drops the
+    R*Tree, and search answers as the reference does."""
+    database = db.connect(db.main_db_path(data_dir))
+    for migrations in db.migration_sets():
+        migrations.apply(database, stop_before="read_practice_points_into_memory")
+    rng = random.Random(21)
+    centre = (53.8199, -1.5721)
+    placed = random_directory(database, rng, centre, 60, 20)
+    assert "practice_locations" in database.table_names()
+    db.migrate(database)
+    assert "practice_locations" not in database.table_names()
+    assert database.execute("select count(*) from practice_points").fetchone() == (60,)
+    for radius in (5, 15):
+        expected = brute_force(placed, *centre, radius)
+        assert all_pages(database, *centre, radius) == (expected, len(expected))
+    database.close()
