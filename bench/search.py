@@ -104,7 +104,7 @@ def reread_seconds(database, repeats: int = 3) -> tuple[float, float]:
     whole, reading = [], []
     for _ in range(repeats):
         started = time.perf_counter()
-        points = directory.practice_points(database)
+        _, points = directory.practice_points(database)
         read = time.perf_counter()
         spatial.PointIndex.from_rows(points)
         whole.append(time.perf_counter() - started)

@@ -227,8 +227,12 @@ def read_practice_points_into_memory(db: sqlite_utils.Database) -> None:
         f"""create trigger practices_located after insert on practices begin
             {_SLIM_POINT_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
         end""",
+        # Only a real move: an upsert rewrites every column, and a new name or phone number
+        # must not send every search process back to re-read all the points.
         f"""create trigger practices_moved
-            after update of latitude, longitude, retired_at on practices begin
+            after update of latitude, longitude, retired_at on practices
+            when (old.latitude, old.longitude, old.retired_at)
+                is not (new.latitude, new.longitude, new.retired_at) begin
             delete from practice_points where id = old.id;
             {_SLIM_POINT_SQL.format(mask=_MASK_SQL.format(id="new.id"))}
         end""",
@@ -252,11 +256,22 @@ def change_token(db: sqlite_utils.Database) -> int:
     return db.execute("select token from directory_version").fetchone()[0]
 
 
-def practice_points(db: sqlite_utils.Database) -> list[tuple[int, float, float, int]]:
-    """(id, latitude, longitude, professions mask) of every practice a search can find."""
-    return db.execute(
-        "select id, latitude, longitude, professions from practice_points where professions != 0"
-    ).fetchall()
+def practice_points(db: sqlite_utils.Database) -> tuple[int, list[tuple[int, float, float, int]]]:
+    """The change token, and (id, latitude, longitude, professions mask) of every practice a
+    search can find, read in one transaction so that the token labels exactly these points."""
+    own_transaction = not db.conn.in_transaction
+    if own_transaction:
+        db.execute("begin")
+    try:
+        token = change_token(db)
+        rows = db.execute(
+            "select id, latitude, longitude, professions from practice_points "
+            "where professions != 0"
+        ).fetchall()
+    finally:
+        if own_transaction:
+            db.execute("commit")
+    return token, rows
 
 
 # --- writing -------------------------------------------------------------------------------

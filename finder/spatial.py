@@ -101,12 +101,15 @@ class PointIndex:
         order = np.argsort(keys, kind="stable")
         self.size = len(order)
         self._keys = keys[order]
-        self._rows = np.arange(self.size)
+        self._rows = np.arange(self.size)  # sliced a band at a time by _in_box
         self._ids = np.asarray(ids, dtype=np.int64)[order]
         self._lats, self._lons = lats[order], lons[order]
         self._points = _unit_vectors(self._lats, self._lons)
         self._masks = np.asarray(masks, dtype=np.int64)[order]
         self._every_mask = int(np.bitwise_or.reduce(self._masks)) if self.size else 0
+        for array in (self._keys, self._rows, self._ids, self._lats, self._lons, self._points,
+                      self._masks):  # fmt: skip
+            array.flags.writeable = False  # shared by every thread: never changed in place
 
     @classmethod
     def from_rows(cls, rows: Sequence[tuple[int, float, float, int]]) -> PointIndex:
@@ -120,25 +123,22 @@ class PointIndex:
     ) -> Circle:
         """The practices whose professions meet `mask` within radius_km of (lat, lon): their
         number, and rows offset to offset + limit nearest first (ties by practice id)."""
-        rows = self._in_box(lat, lon, radius_km)
-        if mask & self._every_mask != self._every_mask:
-            rows = rows[(self._masks[rows] & mask) != 0]
-        chords = self._chords_squared(lat, lon, rows)
-        inside = chords <= _chord_squared(radius_km + TOLERANCE_KM)
-        rows, chords = rows[inside], chords[inside]
-        near_edge = chords > _chord_squared(max(radius_km - TOLERANCE_KM, 0.0))
-        if near_edge.any():  # too close to the radius to trust the chord: ask distance_km
-            keep = ~near_edge
-            for at in np.flatnonzero(near_edge):
-                keep[at] = self._exact(lat, lon, rows[at]) <= radius_km
-            rows, chords = rows[keep], chords[keep]
+        rows, chords = self._inside(lat, lon, radius_km, mask)
         total, wanted = len(rows), offset + limit
         if offset >= total:
             return Circle(total, [])
+        # Whatever ranks from offset to wanted exactly lies within TOLERANCE_KM of the chord's
+        # offset-th to wanted-th distances (the chord's error is far smaller): rows clearly
+        # nearer are counted, not measured, and rows clearly farther are left out, so a deep
+        # page costs no more than the first.
+        skipped = 0
+        if offset:
+            first = np.partition(chords, offset)[offset]
+            nearer = chords < _chord_squared(max(_km_across(first) - TOLERANCE_KM, 0.0))
+            skipped = int(np.count_nonzero(nearer))
+            rows, chords = rows[~nearer], chords[~nearer]
         if wanted < total:
-            # Whatever ranks in the first `wanted` exactly is within TOLERANCE_KM of the
-            # chord's wanted-th distance (its error is far smaller), so these hold the page.
-            last = np.partition(chords, wanted - 1)[wanted - 1]
+            last = np.partition(chords, wanted - skipped - 1)[wanted - skipped - 1]
             rows = rows[chords <= _chord_squared(_km_across(last) + TOLERANCE_KM)]
         places = zip(
             self._lats[rows].tolist(),
@@ -147,7 +147,25 @@ class PointIndex:
             strict=True,
         )
         ranked = sorted((distance_km(lat, lon, y, x), pid) for y, x, pid in places)
-        return Circle(total, [(pid, distance) for distance, pid in ranked[offset:wanted]])
+        page = ranked[offset - skipped : wanted - skipped]
+        return Circle(total, [(pid, distance) for distance, pid in page])
+
+    def _inside(self, lat: float, lon: float, radius_km: float, mask: int):
+        """(rows, squared chords) of the practices with one of the mask's professions within
+        radius_km, exactly: those too near the radius to trust the chord ask distance_km."""
+        rows = self._in_box(lat, lon, radius_km)
+        if mask & self._every_mask != self._every_mask:
+            rows = rows[(self._masks[rows] & mask) != 0]
+        chords = self._chords_squared(lat, lon, rows)
+        inside = chords <= _chord_squared(radius_km + TOLERANCE_KM)
+        rows, chords = rows[inside], chords[inside]
+        near_edge = chords > _chord_squared(max(radius_km - TOLERANCE_KM, 0.0))
+        if near_edge.any():
+            keep = ~near_edge
+            for at in np.flatnonzero(near_edge):
+                keep[at] = self._exact(lat, lon, rows[at]) <= radius_km
+            rows, chords = rows[keep], chords[keep]
+        return rows, chords
 
     def _in_box(self, lat: float, lon: float, radius_km: float):
         """Row numbers of the practices in the circle's bounding box: one slice a band."""
@@ -164,10 +182,7 @@ class PointIndex:
         y, x = math.radians(lat), math.radians(lon)
         centre = (math.cos(y) * math.cos(x), math.cos(y) * math.sin(x), math.sin(y))
         apart = self._points[rows] - centre
-        return (apart * apart) @ _ONES
+        return (apart * apart).sum(axis=1)
 
     def _exact(self, lat: float, lon: float, row) -> float:
         return distance_km(lat, lon, float(self._lats[row]), float(self._lons[row]))
-
-
-_ONES = np.ones(3)  # (x, y, z) @ _ONES = x + y + z, in one call

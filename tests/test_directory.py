@@ -64,6 +64,20 @@ def test_upserting_the_same_rows_twice_changes_nothing(main_db):
     assert (again, snapshot(main_db)) == (first, before)
 
 
+def test_new_contact_details_leave_the_searches_copy_of_the_points_alone(main_db):
+    """Only a move, a retirement or a change of professions makes every search process read
+    all the points again; a new name, phone number or address does not."""
+    directory.upsert_practitioners(main_db, [OSTEO])
+    directory.upsert_practice(main_db, PRACTICE, [("gosc", "9123")])
+    token = directory.change_token(main_db)
+    renamed = {**PRACTICE, "name": "Headingley Osteopathy", "phone": "01632 960002"}
+    directory.upsert_practice(main_db, renamed, [("gosc", "9123")])
+    assert directory.change_token(main_db) == token
+    directory.upsert_practice(main_db, {**renamed, "latitude": 53.83}, [("gosc", "9123")])
+    assert directory.change_token(main_db) != token
+    assert ids_near(main_db) == [1]
+
+
 def test_registration_numbers_keep_their_leading_zeros(main_db):
     directory.upsert_practitioners(main_db, [CHIRO])
     assert main_db.execute("select registration_number from practitioners").fetchall() == [

@@ -255,17 +255,29 @@ def test_distances_read_naturally(km, miles, km_text):
 @pytest.mark.parametrize("name, lat, lon", CENTRES[:4])
 def test_practices_on_band_and_box_edges_match_the_reference(main_db, name, lat, lon):
     """The index cuts the circle's bounding box out of 0.01-degree latitude bands: practices
-    on and a hair either side of band edges and of the box's sides, and a dense cluster, are
-    each found exactly once."""
+    on and a hair either side of a band's edge, at the circle's north, east, south and west
+    extremes, and in a dense cluster, are each found exactly once."""
     rng = random.Random(name)
     radius = rng.choice((5, 10, 25))
-    box = spatial.bounding_box(lat, lon, radius)
-    edge = round(lat + 0.013, 2)  # a band edge in the circle
+    band = spatial._band(lat + 0.013)  # a band in the circle: find its southern edge
+    edge = band * spatial.BAND_DEGREES - 90  # within a few ulps of it
+    while spatial._band(edge) == band:
+        edge = math.nextafter(edge, -90)
+    while spatial._band(edge) < band:
+        edge = math.nextafter(edge, 90)  # now the first latitude in the band
+    assert spatial._band(math.nextafter(edge, -90)) == band - 1
     spots = [
         (y, x)
-        for y in (edge, math.nextafter(edge, 90), math.nextafter(edge, -90), box["south"])
-        for x in (box["west"], box["east"], lon, math.nextafter(lon, 180))
+        for y in (edge, math.nextafter(edge, 90), math.nextafter(edge, -90))
+        for x in (lon, math.nextafter(lon, 180), lon + 0.01)
     ]
+    for bearing in (0, 90, 180, 270):  # on the radius, and a hair either side
+        point = great_circle(kilometers=radius).destination((lat, lon), bearing)
+        for y, x in [(point.latitude, point.longitude)] * 2 + [
+            (math.nextafter(point.latitude, lat), math.nextafter(point.longitude, lon)),
+            (math.nextafter(point.latitude, -lat), math.nextafter(point.longitude, -lon)),
+        ]:
+            spots.append((y, x))
     spots += [(lat + rng.gauss(0, 0.02), lon + rng.gauss(0, 0.03)) for _ in range(150)]
     placed = {}
     for key, (y, x) in enumerate(spots, start=1):
@@ -388,3 +400,35 @@ def test_a_directory_made_before_the_in_memory_index_upgrades_and_searches_the_s
         expected = brute_force(placed, *centre, radius)
         assert all_pages(database, *centre, radius) == (expected, len(expected))
     database.close()
+
+
+def test_searches_in_many_threads_while_the_directory_changes(main_db, data_dir):
+    """Four threads search, each on its own connection as the web server's threads do, while
+    practices are added: no search fails or answers out of order, and once the writes are
+    done every thread finds them all."""
+    add_practice(main_db, 1, 53.80, -1.55)
+    failures, totals, done = [], [], threading.Event()
+
+    def search_until_done() -> None:
+        connection = db.connect(db.main_db_path(data_dir))
+        try:
+            while not done.is_set():
+                found = search.search_near(connection, 53.80, -1.55, 10, None, 1, 100)
+                distances = [(hit.distance_km, hit.practice_id) for hit in found.hits]
+                if distances != sorted(distances) or len(distances) != found.total:
+                    failures.append(distances)
+            totals.append(search.search_near(connection, 53.80, -1.55, 10).total)
+        except Exception as error:  # the test reports whatever went wrong
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=search_until_done) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for key in range(2, 31):
+        add_practice(main_db, key, 53.80 + key * 0.001, -1.55)
+    done.set()
+    for thread in threads:
+        thread.join()
+    assert (failures, totals) == ([], [30] * 4)

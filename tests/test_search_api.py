@@ -326,3 +326,27 @@ def test_a_rebuilt_postcode_table_is_used_without_a_restart(app, client, data_di
     moved.close()
     rebuilt.replace(table)
     assert client.get("/api/v1/search?postcode=LS6+2AB").json["query"]["latitude"] == 53.83
+
+
+def test_practice_coordinates_come_back_to_the_last_bit(client, data_dir):
+    """Coordinates pass through SQLite's JSON on the way out, which would round them to 15
+    digits: the API must give back exactly the floats the directory holds."""
+    load_leeds(data_dir)
+    point = great_circle(kilometers=1.234567).destination(LS6_2AB, 33.3)
+    database = db.open_main(data_dir)
+    directory.upsert_practice(
+        database,
+        {
+            "key": "test:1",
+            "name": "Headingley Osteopaths",
+            "latitude": point.latitude,
+            "longitude": point.longitude,
+            "source": "test",
+        },
+        [("gosc", "9123")],
+    )
+    database.close()
+    assert float(f"{point.latitude:.15g}") != point.latitude  # 15 digits would not do
+    answer = client.get("/api/v1/search?postcode=LS6+2AB&profession=osteopath").json
+    practice = answer["results"][0]["practice"]
+    assert (practice["latitude"], practice["longitude"]) == (point.latitude, point.longitude)

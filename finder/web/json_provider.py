@@ -1,6 +1,8 @@
 """JSON responses encoded by orjson, several times faster than the standard library on a page
 of search results (docs/benchmarks.md). The output means the same as Flask's own: keys sorted,
-and dates, dataclasses and the like passed to Flask's fallback as before."""
+and dates, dataclasses and the like passed to Flask's fallback as before. It differs in bytes:
+text is UTF-8 rather than backslash-u escapes, NaN becomes null, and an integer beyond 64 bits is an
+error (none of our answers holds one); `app.json.sort_keys` and `ensure_ascii` are not read."""
 
 from __future__ import annotations
 

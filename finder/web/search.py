@@ -11,7 +11,9 @@ import os
 import threading
 import time
 from datetime import UTC, datetime
+from typing import NamedTuple
 
+import sqlite_utils
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 
 from finder import db as database
@@ -55,27 +57,40 @@ _readers = threading.local()
 RECHECK_SECONDS = 1.0  # a rebuilt postcode table is noticed within this long
 
 
+class _Handles(NamedTuple):
+    data_dir: str
+    table_inode: int
+    db: sqlite_utils.Database
+    postcodes: PostcodeTable
+    recheck_at: float  # time.monotonic() after which the table's inode is looked at again
+
+
 def search_handles() -> tuple:
     """(main database, postcode table) for this thread, reopened if the data folder changed or
-    the postcode table was rebuilt (it is replaced by rename, so its inode changes; checked at
-    most once a RECHECK_SECONDS, not on every search)."""
-    data_dir = current_app.config["DATA_DIR"]
+    the postcode table was rebuilt (it is replaced by rename, so its inode changes; looked at
+    at most once a RECHECK_SECONDS, not on every search)."""
+    data_dir = str(current_app.config["DATA_DIR"])
     cached = getattr(_readers, "cached", None)
     now = time.monotonic()
-    if cached is not None and cached[0][0] == str(data_dir) and now < cached[3]:
-        return cached[1], cached[2]
+    if cached is not None and cached.data_dir == data_dir and now < cached.recheck_at:
+        return cached.db, cached.postcodes
     table_path = database.postcodes_db_file(data_dir)  # no mkdir: this runs on every request
     try:
-        key = (str(data_dir), os.stat(table_path).st_ino)
+        inode = os.stat(table_path).st_ino
     except FileNotFoundError:
         return get_db(), get_postcodes()  # raises the "build the postcode table" error
-    if cached is None or cached[0] != key:
+    if cached is not None and (cached.data_dir, cached.table_inode) == (data_dir, inode):
+        cached = cached._replace(recheck_at=now + RECHECK_SECONDS)
+    else:
         if cached is not None:
-            cached[1].close()
-            cached[2].close()
-        cached = (key, database.connect(database.main_db_path(data_dir)), PostcodeTable(table_path))
-    _readers.cached = (*cached[:3], now + RECHECK_SECONDS)
-    return cached[1], cached[2]
+            cached.db.close()
+            cached.postcodes.close()
+        main_db = database.connect(database.main_db_path(data_dir))
+        cached = _Handles(
+            data_dir, inode, main_db, PostcodeTable(table_path), now + RECHECK_SECONDS
+        )
+    _readers.cached = cached
+    return cached.db, cached.postcodes
 
 
 # --- the pages -----------------------------------------------------------------------------
