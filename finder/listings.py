@@ -195,10 +195,9 @@ class Hit:
 
     @cached_property
     def practitioners(self) -> tuple[Practitioner, ...]:
-        people = len(PRACTITIONER_FIELDS)
+        split = len(PRACTITIONER_FIELDS)  # where the registration's fields start
         return tuple(
-            Practitioner(*row[:people], Registration(*row[people:]))
-            for row in self.practitioner_rows
+            Practitioner(*row[:split], Registration(*row[split:])) for row in self.practitioner_rows
         )
 
     def to_dict(self, base_urls: Mapping[str, str] | None = None) -> dict:
