@@ -18,6 +18,7 @@ import sqlite_utils
 MIGRATION_MODULES = [
     "finder.registrations",
     "finder.directory",
+    "finder.stored_listings",
     "finder.apikeys",
     "finder.importer",
     "finder.refresh",

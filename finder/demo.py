@@ -169,7 +169,8 @@ def load_sample(
                     stamp,
                 )
     with db.conn:
-        # Practitioners and links first: each practice's trigger then indexes it once.
+        # Practitioners, links and registrations first: each practice's triggers then index
+        # it and write its listing once, whole.
         db.conn.executemany(
             "insert into practitioners (register, registration_number, name, "
             "profession, source, updated_at) values (?, ?, ?, ?, ?, ?)",
@@ -177,16 +178,16 @@ def load_sample(
         )
         db.conn.executemany("insert or ignore into practice_practitioners values (?, ?, ?)", links)
         db.conn.executemany(
-            "insert into practices (id, key, name, address, postcode, latitude, longitude, "
-            "phone, email, website, features, source, updated_at) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            practices,
-        )
-        db.conn.executemany(
             "insert or ignore into registrations (register, registration_number, outcome, "
             "status_raw, name_on_register, profession, checked_at, source_url) "
             "values (?, ?, ?, ?, ?, ?, ?, ?)",
             _registration_rows(practitioners.values(), rng),
+        )
+        db.conn.executemany(
+            "insert into practices (id, key, name, address, postcode, latitude, longitude, "
+            "phone, email, website, features, source, updated_at) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            practices,
         )
     nations = Counter(areas.nation_of(place[3]) for place in places)
     return DemoResult(

@@ -14,6 +14,8 @@ Tables (owned here):
   (finder.spatial.PointIndex) and reads them again when directory_version's token, which
   triggers change with every point, has moved. (Earlier migrations built an R*Tree over them;
   the last one drops it: see docs/architecture.md.)
+- practice_listings (owned by finder.stored_listings): each practice's listing, as a search
+  result shows it, kept ready by triggers on these tables and on `registrations`.
 
 Rows are never deleted by a refresh: `retired_at` takes them out of search and keeps history.
 """

@@ -1,7 +1,9 @@
 """What a search shows: practices and their practitioners, with each registration's state.
 
-Registration state is joined from `registrations` (finder.registrations) on (register,
-registration_number); a practitioner with no row there has never been checked.
+Each practice's listing is kept ready in SQLite (finder.stored_listings): its fields, its
+current practitioners, and their registration states from `registrations` (finder.registrations),
+joined on (register, registration_number); a practitioner with no row there has never been
+checked. load_hits() reads a page of them in one statement and picks the chosen professions.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
-import orjson
 import sqlite_utils
 
+from finder import stored_listings
 from finder.directory import PROFESSIONS, REGISTER_NAMES
+from finder.stored_listings import PRACTICE_FIELDS, PRACTITIONER_FIELDS
 
 KM_PER_MILE = 1.609344
 REGISTER_FULL_NAMES = {
@@ -120,54 +123,7 @@ class Practice:
         return safe_web_link(self.website)
 
 
-# What a listing holds, as the API names it, and how _LISTINGS_SQL reads each field: the one
-# place that says which fields there are and in what order. Coordinates go through printf
-# with 17 digits, because SQLite's JSON would round them to 15; JSON made in a subquery or
-# kept as text goes through json() to stay JSON.
-_EXACT = "iif({0} is null, null, json(printf('%!.17g', {0})))"
-_PRACTICE_SQL = {
-    "name": "p.name",
-    "address": "json(p.address)",
-    "postcode": "p.postcode",
-    "latitude": _EXACT.format("p.latitude"),
-    "longitude": _EXACT.format("p.longitude"),
-    "phone": "p.phone",
-    "email": "p.email",
-    "website": "p.website",
-    "features": "json(p.features)",
-}
-_PRACTITIONER_SQL = {
-    "name": "t.name",
-    "profession": "t.profession",
-    "register": "t.register",
-    "registration_number": "t.registration_number",
-}
-_REGISTRATION_SQL = {
-    "outcome": "r.outcome",
-    "status_raw": "r.status_raw",
-    "checked_at": "r.checked_at",
-    "source_url": "r.source_url",
-}
-PRACTICE_FIELDS = tuple(_PRACTICE_SQL)
-PRACTITIONER_FIELDS = tuple(_PRACTITIONER_SQL)
-REGISTRATION_FIELDS = tuple(_REGISTRATION_SQL)
-
-# A page's practices, each with its current practitioners (of the chosen professions) and
-# their registration states, written by SQLite as one JSON text: one statement and one row
-# for a whole page, and no per-practice round trips. Each practice is
-# [id, source, *PRACTICE_FIELDS, [[*PRACTITIONER_FIELDS, *REGISTRATION_FIELDS], ...]].
-_LISTINGS_SQL = f"""select json_group_array(json_array(p.id, p.source,
-        {", ".join(_PRACTICE_SQL.values())},
-        json((select json_group_array(json_array(
-                {", ".join([*_PRACTITIONER_SQL.values(), *_REGISTRATION_SQL.values()])}))
-            from practice_practitioners l
-            join practitioners t
-                on t.register = l.register and t.registration_number = l.registration_number
-            left join registrations r
-                on r.register = t.register and r.registration_number = t.registration_number
-            where l.practice_id = p.id and t.retired_at is null
-                and t.profession in (select value from json_each(:professions))))))
-    from practices p where p.id in (select value from json_each(:ids))"""
+_PROFESSION = PRACTITIONER_FIELDS.index("profession")
 
 
 @dataclass
@@ -252,16 +208,15 @@ def load_hits(
     (callers decide); an id with no practice is left out."""
     if not rows:
         return ()
-    params = {
-        "ids": orjson.dumps([pid for pid, _ in rows]).decode(),
-        "professions": orjson.dumps(list(professions or PROFESSIONS)).decode(),
-    }
-    [text] = db.conn.execute(_LISTINGS_SQL, params).fetchone()
-    found = {listed[0]: listed for listed in orjson.loads(text)}
+    listed = stored_listings.read(db, [pid for pid, _ in rows])
+    chosen = set(professions or PROFESSIONS)
+    everyone = chosen >= set(PROFESSIONS)
     hits = []
     for pid, distance in rows:
-        if listed := found.get(pid):
-            _, source, *fields, people = listed
+        if listing := listed.get(pid):
+            _, source, *fields, people = listing
+            if not everyone:
+                people = [row for row in people if row[_PROFESSION] in chosen]
             # By name, then register and number (the profession follows the register).
             hits.append(Hit(distance, pid, source, fields, sorted(people)))
     return tuple(hits)

@@ -43,6 +43,7 @@ def snapshot(db) -> dict:
         "practices",
         "practice_practitioners",
         "practice_points",
+        "practice_listings",
     ]
     return {
         **{name: db.execute(f"select * from {name} order by 1, 2").fetchall() for name in tables},
