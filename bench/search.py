@@ -6,8 +6,10 @@
 2. HTTP: requests a second for GET /api/v1/search under waitress on 127.0.0.1, beside two
    endpoints of the same app served by the same server in the same run: a trivial one, and one
    that only runs `select 1` on the same database handle a search uses (what any endpoint that
-   touches SQLite costs under a threaded server: see docs/benchmarks.md). Rounds alternate the
-   order of the endpoints; the figures are medians over rounds.
+   touches SQLite costs under a threaded server: see docs/benchmarks.md). The clients run in a
+   process of their own; beside requests a second it reports the server's CPU time a request,
+   which no client can cap. Rounds alternate the order of the endpoints; the figures are
+   medians over rounds.
 
     .venv/bin/python bench/search.py            # about two minutes
     .venv/bin/python bench/search.py --size 20000 --rounds 3 --seconds 1
@@ -19,7 +21,7 @@ folder (about 30 s). Everything else lives in a temp folder that is removed at t
 from __future__ import annotations
 
 import argparse
-import http.client
+import json
 import os
 import random
 import socket
@@ -28,7 +30,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -141,7 +142,8 @@ def in_process(database, centres, naive_centres) -> list[tuple]:
 
 
 SERVER = """
-import sys, waitress
+import logging, sys, waitress
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is expected here
 from finder import create_app
 from finder.web.search import search_handles
 app = create_app({"DATA_DIR": sys.argv[1]})
@@ -171,37 +173,66 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise RuntimeError("the server did not start")
 
 
-def requests_per_second(port: int, paths: list[str], seconds: float, clients: int) -> float:
-    """Bounded client loop: `clients` keep-alive connections for `seconds`; 200s only."""
-    done = [0] * clients
-    stop = time.monotonic() + seconds
+# The load generator runs in a fresh interpreter of its own: in this process, after the
+# in-process part, its Python was slow enough to be the bottleneck for the trivial endpoint,
+# which made search look closer to it than it is.
+CLIENT = """
+import http.client, json, random, sys, threading, time
+port, seconds, clients = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+paths = json.loads(sys.stdin.read())
+done, failures, stop = [0] * clients, [], time.monotonic() + seconds
+def worker(index):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    rng = random.Random(index)
+    while time.monotonic() < stop:
+        conn.request("GET", rng.choice(paths))
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            failures.append(f"HTTP {response.status}: {body[:300]!r}")
+            return
+        done[index] += 1
+threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
+started = time.monotonic()
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print(json.dumps({"requests": sum(done), "seconds": time.monotonic() - started,
+                  "failures": failures}))
+"""
 
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        rng = random.Random(index)
-        while time.monotonic() < stop:
-            conn.request("GET", rng.choice(paths))
-            response = conn.getresponse()
-            body = response.read()
-            if response.status != 200:
-                raise RuntimeError(f"HTTP {response.status}: {body[:300]!r}")
-            done[index] += 1
-        conn.close()
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return sum(done) / (time.monotonic() - started)
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(server_pid: int, port: int, paths: list[str], seconds: float, clients: int):
+    """(requests a second, server CPU ms a request or None) for `seconds` of `clients`
+    keep-alive connections; 200s only."""
+    before = cpu_seconds(server_pid)
+    finished = subprocess.run(
+        [sys.executable, "-c", CLIENT, str(port), str(seconds), str(clients)],
+        input=json.dumps(paths), capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    after = cpu_seconds(server_pid)
+    result = json.loads(finished.stdout)
+    if result["failures"]:
+        raise RuntimeError(result["failures"][0])
+    count = result["requests"]
+    cpu_ms = None if before is None or after is None else (after - before) * 1000 / count
+    return count / result["seconds"], cpu_ms
 
 
 ENDPOINTS = ("trivial", "one query", "search")
 
 
-def http_rates(data_dir: Path, centres, args) -> dict[str, list[float]]:
-    """Requests a second of each endpoint in each round (rounds alternate the order)."""
+def http_rates(data_dir: Path, centres, args) -> dict[str, list[tuple]]:
+    """(requests a second, server CPU ms a request) of each endpoint in each round (rounds
+    alternate the order)."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(data_dir), str(port), str(args.threads)], cwd=ROOT
@@ -213,16 +244,14 @@ def http_rates(data_dir: Path, centres, args) -> dict[str, list[float]]:
             f"/api/v1/search?postcode={pc.replace(' ', '+')}&radius_km=10" for pc, _, _ in centres
         ],
     }
-    rates: dict[str, list[float]] = {name: [] for name in ENDPOINTS}
+    rates: dict[str, list[tuple]] = {name: [] for name in ENDPOINTS}
     try:
         wait_for(port)
-        requests_per_second(port, paths["search"], 2, args.clients)  # warm up
+        load(server.pid, port, paths["search"], 2, args.clients)  # warm up
         for round_number in range(args.rounds):
             order = ENDPOINTS if round_number % 2 == 0 else ENDPOINTS[::-1]
             for name in order:
-                rates[name].append(
-                    requests_per_second(port, paths[name], args.seconds, args.clients)
-                )
+                rates[name].append(load(server.pid, port, paths[name], args.seconds, args.clients))
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -279,25 +308,39 @@ def main() -> None:
     )
     print(
         f"\nHTTP under waitress ({args.threads} threads) on 127.0.0.1, {args.clients} "
-        f"keep-alive clients, {args.rounds} rounds of {args.seconds:g} s, medians:"
+        f"keep-alive clients in another process, {args.rounds} rounds of {args.seconds:g} s, "
+        f"medians:"
     )
-    median = {name: statistics.median(values) for name, values in rates.items()}
-    per_round = [s / t for s, t in zip(rates["search"], rates["trivial"], strict=True)]
+    speed = {name: statistics.median(r for r, _ in values) for name, values in rates.items()}
+    cost = {
+        name: statistics.median(c for _, c in values) if values[0][1] is not None else None
+        for name, values in rates.items()
+    }
     for name, path in (
         ("trivial", "GET /bench/ping (trivial)"),
         ("one query", "GET /bench/one-query (select 1)"),
         ("search", "GET /api/v1/search (10 km)"),
     ):
+        cpu = f"{cost[name]:6.2f} ms" if cost[name] is not None else "   n/a"
         print(
-            f"  {path:34} {median[name]:6.0f} req/s  {median[name] / median['trivial']:5.2f}"
-            f" of trivial   (rounds: {', '.join(f'{r:.0f}' for r in rates[name])})"
+            f"  {path:34} {speed[name]:6.0f} req/s  {speed[name] / speed['trivial']:5.2f}"
+            f" of trivial   server CPU {cpu} a request"
+            f"   (rounds: {', '.join(f'{r:.0f}' for r, _ in rates[name])})"
         )
+    per_round = [s[0] / t[0] for s, t in zip(rates["search"], rates["trivial"], strict=True)]
     print(f"  search / trivial, median of the rounds' ratios: {statistics.median(per_round):.2f}")
+    # Two views of "search throughput at least half the trivial endpoint's": requests a second
+    # (which a client can cap), and the server's capacity, the inverse of its CPU a request.
+    ratios = [speed["search"] / speed["trivial"]]
+    if cost["search"]:
+        capacity = cost["trivial"] / cost["search"]
+        ratios.append(capacity)
+        print(f"  capacity (trivial CPU / search CPU a request): {capacity:.2f}")
     ten = next(row for row in rows if row[0] == 10)
-    half = median["search"] >= median["trivial"] / 2
+    half = min(ratios) >= 0.5
     print(
         f"\nTargets: 10 km median <= 2 ms: {'met' if ten[1] <= 2 else 'NOT met'}; "
-        f"search >= half the trivial rate: {'met' if half else 'NOT met'}"
+        f"search >= half the trivial rate and capacity: {'met' if half else 'NOT met'}"
     )
 
 
