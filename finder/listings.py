@@ -228,4 +228,5 @@ def get_practice(db: sqlite_utils.Database, practice_id: int) -> Hit | None:
     state = retired.fetchone()
     if state is None or state[0]:
         return None
-    return load_hits(db, [(practice_id, 0.0)])[0]
+    found = load_hits(db, [(practice_id, 0.0)])
+    return found[0] if found else None

@@ -23,9 +23,10 @@ from sqlite_utils import Migrations
 MIGRATIONS = Migrations("finder.stored_listings")
 
 # What a listing holds, as the API names it, and how SQL reads each field: the one place that
-# says which fields there are and in what order. Coordinates go through printf with 17 digits,
-# because SQLite's JSON would round them to 15; JSON kept as text goes through json() to stay
-# JSON.
+# says which fields there are and in what order. The triggers are made from these, so changing
+# them needs a new migration that makes the triggers again and rewrites every listing.
+# Coordinates go through printf with 17 digits, because SQLite's JSON would round them to 15;
+# JSON kept as text goes through json() to stay JSON.
 _EXACT = "iif({0} is null, null, json(printf('%!.17g', {0})))"
 _PRACTICE_SQL = {
     "name": "p.name",
@@ -151,8 +152,22 @@ def keep_listings_ready(db: sqlite_utils.Database) -> None:
         db.execute(f"create trigger {name} {event} begin {body} end")
 
 
-_READ_SQL = """select '[' || group_concat(listing) || ']' from practice_listings
-    where practice_id in (select value from json_each(?))"""
+@MIGRATIONS()
+def relist_moved_links(db: sqlite_utils.Database) -> None:
+    """A link moved to another practice or practitioner changes both practices' listings."""
+    db.execute(
+        f"""create trigger listing_link_changed after update on practice_practitioners
+        when {_changed("practice_id, register, registration_number")} begin
+            {_RELIST.format(ids="old.practice_id, new.practice_id")}
+        end"""
+    )
+
+
+# Joined to practices: a REPLACE on a connection with recursive triggers off (the sqlite3
+# shell's default) deletes a row without its delete trigger, and leaves its listing behind.
+_READ_SQL = """select '[' || group_concat(l.listing) || ']' from practice_listings l
+    join practices p on p.id = l.practice_id
+    where l.practice_id in (select value from json_each(?))"""
 
 
 def read(db: sqlite_utils.Database, practice_ids: Sequence[int]) -> dict[int, list]:

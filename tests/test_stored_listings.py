@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import random
 
-from finder import db, directory, stored_listings
+import pytest
+
+from finder import db, directory, listings, stored_listings
 
 REGISTERS = {"physiotherapist": "hcpc", "osteopath": "gosc", "chiropractor": "gcc"}
 
@@ -56,7 +58,6 @@ def assert_listings_current(database) -> None:
     for listing in stored.values():
         listing[-1] = sorted(listing[-1])
     assert stored == {pid: reference(database, pid) for pid in ids}
-    assert database.execute("select count(*) from practice_listings").fetchone()[0] == len(ids)
 
 
 class RandomWriter:
@@ -128,6 +129,17 @@ class RandomWriter:
                 (pid,),
             )
 
+    def do_take_a_key(self) -> None:
+        """A REPLACE that deletes another row: without recursive triggers, its delete
+        trigger does not run."""
+        if pid := self.practice_id():
+            key = self.sql("select key from practices where id = ?", (pid,)).fetchone()[0]
+            self.sql(
+                "insert or replace into practices (key, name, latitude, longitude, source, "
+                "updated_at) values (?, 'Took the key', 53.8, -1.5, 'test', 'now')",
+                (key,),
+            )
+
     def do_remove_practice(self) -> None:
         if (pid := self.practice_id()) and self.rng.random() < 0.3:
             self.sql("delete from practices where id = ?", (pid,))
@@ -174,6 +186,18 @@ class RandomWriter:
         if pid and key:
             self.sql("insert or ignore into practice_practitioners values (?, ?, ?)",
                             (pid, *key))  # fmt: skip
+
+    def do_move_link(self) -> None:
+        link = self.sql("select * from practice_practitioners order by random() limit 1").fetchone()
+        pid, key = self.practice_id(), self.practitioner()
+        if link and pid and key:
+            moved = (pid, *link[1:]) if self.rng.random() < 0.5 else (link[0], *key)
+            self.sql(
+                "update or ignore practice_practitioners set practice_id = ?, register = ?, "
+                "registration_number = ? "
+                "where practice_id = ? and register = ? and registration_number = ?",
+                (*moved, *link),
+            )
 
     def do_unlink(self) -> None:
         link = self.sql("select * from practice_practitioners order by random() limit 1").fetchone()
@@ -225,7 +249,9 @@ class RandomWriter:
         )
 
 
-def test_listings_follow_every_kind_of_write(main_db):
+@pytest.mark.parametrize("recursive_triggers", ["on", "off"])  # off: the sqlite3 shell's default
+def test_listings_follow_every_kind_of_write(main_db, recursive_triggers):
+    main_db.execute(f"pragma recursive_triggers = {recursive_triggers}")
     writer = RandomWriter(main_db, random.Random(5))
     for _ in range(40):
         with main_db.conn:
@@ -233,7 +259,8 @@ def test_listings_follow_every_kind_of_write(main_db):
                 writer.run()
         assert_listings_current(main_db)
     # The run really exercised the listings: practices with people and registration states.
-    listed = stored_listings.read(main_db, range(1, writer.next_practice))
+    ids = [pid for (pid,) in main_db.execute("select id from practices")]
+    listed = stored_listings.read(main_db, ids)
     people = [person for listing in listed.values() for person in listing[-1]]
     assert len(listed) > 30 and len(people) > 40
     assert sum(person[4] is not None for person in people) > 10  # a registration outcome
@@ -277,3 +304,17 @@ def test_a_directory_made_before_listings_were_kept_gets_them_all(data_dir):
     db.migrate(database)
     assert_listings_current(database)
     database.close()
+
+
+def test_a_practice_replaced_away_is_never_listed(main_db):
+    """The sqlite3 shell's REPLACE (recursive triggers off) deletes the row that held the key
+    without its delete trigger: its leftover listing must not come back in a search."""
+    main_db.execute("pragma recursive_triggers = off")
+    insert = (
+        "insert or replace into practices (id, key, name, latitude, longitude, source, "
+        "updated_at) values (?, 'test:1', ?, 53.8, -1.5, 'test', 'now')"
+    )
+    main_db.execute(insert, (1, "First"))
+    main_db.execute(insert, (5, "Took its key"))
+    hits = listings.load_hits(main_db, [(1, 0.0), (5, 0.0)])
+    assert [(hit.practice_id, hit.practice.name) for hit in hits] == [(5, "Took its key")]
