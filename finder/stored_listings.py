@@ -118,32 +118,28 @@ def keep_listings_ready(db: sqlite_utils.Database) -> None:
             "after delete on practice_practitioners",
             _RELIST.format(ids="old.practice_id"),
         ),
-        # A bulk load may link a practitioner before inserting it (the keys are deferred).
-        "listing_practitioner_added": (
-            "after insert on practitioners",
-            _RELIST.format(ids=_AT.format(row="new")),
-        ),
-        "listing_practitioner_changed": (
-            f"after update on practitioners when {_changed(_LISTED_PRACTITIONER)}",
-            _RELIST.format(ids=_AT_OLD_OR_NEW),
-        ),
-        "listing_practitioner_removed": (
-            "after delete on practitioners",
-            _RELIST.format(ids=_AT.format(row="old")),
-        ),
-        "listing_registration_added": (
-            "after insert on registrations",
-            _RELIST.format(ids=_AT.format(row="new")),
-        ),
-        "listing_registration_changed": (
-            f"after update on registrations when {_changed(_LISTED_REGISTRATION)}",
-            _RELIST.format(ids=_AT_OLD_OR_NEW),
-        ),
-        "listing_registration_removed": (
-            "after delete on registrations",
-            _RELIST.format(ids=_AT.format(row="old")),
-        ),
     }
+    # A practitioner and its registration state share one key, (register, registration_number):
+    # a change to either relists the practices that key works at. (A bulk load may link a
+    # practitioner before inserting it, the keys being deferred: hence "added" too.)
+    for noun, table, listed in (
+        ("practitioner", "practitioners", _LISTED_PRACTITIONER),
+        ("registration", "registrations", _LISTED_REGISTRATION),
+    ):
+        triggers |= {
+            f"listing_{noun}_added": (
+                f"after insert on {table}",
+                _RELIST.format(ids=_AT.format(row="new")),
+            ),
+            f"listing_{noun}_changed": (
+                f"after update on {table} when {_changed(listed)}",
+                _RELIST.format(ids=_AT_OLD_OR_NEW),
+            ),
+            f"listing_{noun}_removed": (
+                f"after delete on {table}",
+                _RELIST.format(ids=_AT.format(row="old")),
+            ),
+        }
     db.execute(
         "create table practice_listings (practice_id integer primary key, listing text not null)"
     )
