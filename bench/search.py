@@ -145,12 +145,12 @@ SERVER = """
 import logging, sys, waitress
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is expected here
 from finder import create_app
-from finder.web.search import search_handles
+from finder.web.requests_db import reader_db
 app = create_app({"DATA_DIR": sys.argv[1]})
 app.add_url_rule("/bench/ping", "bench_ping", lambda: "ok")  # the trivial endpoint
 app.add_url_rule(  # one SQLite statement on the connection a search uses, and nothing else
     "/bench/one-query", "bench_one_query",
-    lambda: str(search_handles()[0].execute("select 1").fetchone()[0]))
+    lambda: str(reader_db().execute("select 1").fetchone()[0]))
 waitress.serve(app, host="127.0.0.1", port=int(sys.argv[2]), threads=int(sys.argv[3]),
                ident="finder")
 """

@@ -31,8 +31,11 @@ def data_path(data_dir: str | os.PathLike, name: str) -> Path:
     return folder / name
 
 
+MAIN_DB_NAME = "finder.db"
+
+
 def main_db_path(data_dir: str | os.PathLike) -> Path:
-    return data_path(data_dir, "finder.db")
+    return data_path(data_dir, MAIN_DB_NAME)
 
 
 def postcodes_db_path(data_dir: str | os.PathLike) -> Path:

@@ -313,9 +313,9 @@ def test_a_search_request_makes_no_folders(client, leeds, monkeypatch):
 def test_a_rebuilt_postcode_table_is_used_without_a_restart(app, client, data_dir, monkeypatch):
     """`finder postcodes build` replaces the table by rename while the server runs: searches
     move to the new table (the server looks at most once a RECHECK_SECONDS; here, always)."""
-    from finder.web import search as search_web
+    from finder.web import requests_db
 
-    monkeypatch.setattr(search_web, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(requests_db, "RECHECK_SECONDS", 0.0)
     load_leeds(data_dir)
     assert client.get("/api/v1/search?postcode=LS6+2AB").json["query"]["latitude"] == LS6_2AB[0]
     table = db.postcodes_db_path(data_dir)

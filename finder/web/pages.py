@@ -6,7 +6,7 @@ import sqlite3
 
 from flask import Blueprint, jsonify, render_template
 
-from finder.web.requests_db import get_db, get_postcodes
+from finder.web.requests_db import get_db, get_postcodes, reader_db
 
 bp = Blueprint("pages", __name__)
 
@@ -29,7 +29,7 @@ def _sample_data() -> bool:
     from finder.directory import has_sample_data
 
     try:
-        return has_sample_data(get_db())
+        return has_sample_data(reader_db())
     except sqlite3.Error:  # an error page must still render when the database cannot be read
         return False
 

@@ -7,22 +7,15 @@ JavaScript and every page of results has its own address.
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from datetime import UTC, datetime
-from typing import NamedTuple
 
-import sqlite_utils
-from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 
-from finder import db as database
 from finder import listings, search
 from finder.directory import PROFESSIONS, SAMPLE_SOURCE
 from finder.errors import InvalidInput, NotCovered, NotFound
-from finder.postcodes import PostcodeTable
 from finder.web.openapi import error_responses
-from finder.web.requests_db import get_db, get_postcodes
+from finder.web.requests_db import reader_db, reader_handles, reader_postcodes
 
 bp = Blueprint("search", __name__)
 api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
@@ -46,51 +39,13 @@ OUTCOME_LABELS = {
 
 
 def base_urls() -> dict[str, str]:
-    """The registers' addresses (settings, so tests can point them at a fake register)."""
-    return {r: current_app.config.get(f"{r.upper()}_URL") for r in listings.REGISTER_NAMES}
-
-
-# Each worker thread keeps its own connections for searching, open across requests: opening
-# SQLite per request costs more than the search itself (schema parse, a cold page cache, and a
-# WAL checkpoint when the last connection closes). WAL readers still see every new commit.
-_readers = threading.local()
-RECHECK_SECONDS = 1.0  # a rebuilt postcode table is noticed within this long
-
-
-class _Handles(NamedTuple):
-    data_dir: str
-    table_inode: int
-    db: sqlite_utils.Database
-    postcodes: PostcodeTable
-    recheck_at: float  # time.monotonic() after which the table's inode is looked at again
-
-
-def search_handles() -> tuple:
-    """(main database, postcode table) for this thread, reopened if the data folder changed or
-    the postcode table was rebuilt (it is replaced by rename, so its inode changes; looked at
-    at most once a RECHECK_SECONDS, not on every search)."""
-    data_dir = str(current_app.config["DATA_DIR"])
-    cached = getattr(_readers, "cached", None)
-    now = time.monotonic()
-    if cached is not None and cached.data_dir == data_dir and now < cached.recheck_at:
-        return cached.db, cached.postcodes
-    table_path = database.postcodes_db_file(data_dir)  # no mkdir: this runs on every request
-    try:
-        inode = os.stat(table_path).st_ino
-    except FileNotFoundError:
-        return get_db(), get_postcodes()  # raises the "build the postcode table" error
-    if cached is not None and (cached.data_dir, cached.table_inode) == (data_dir, inode):
-        cached = cached._replace(recheck_at=now + RECHECK_SECONDS)
-    else:
-        if cached is not None:
-            cached.db.close()
-            cached.postcodes.close()
-        main_db = database.connect(database.main_db_path(data_dir))
-        cached = _Handles(
-            data_dir, inode, main_db, PostcodeTable(table_path), now + RECHECK_SECONDS
-        )
-    _readers.cached = cached
-    return cached.db, cached.postcodes
+    """The registers' addresses (settings, so tests can point them at a fake register); made
+    once a request, as a page asks for them once a practitioner."""
+    if "register_base_urls" not in g:
+        g.register_base_urls = {
+            r: current_app.config.get(f"{r.upper()}_URL") for r in listings.REGISTER_NAMES
+        }
+    return g.register_base_urls
 
 
 # --- the pages -----------------------------------------------------------------------------
@@ -158,7 +113,7 @@ def results():
             values["miles"] * search.KM_PER_MILE,
             _page_number(request.args.get("page")),
         )
-        found = search.search_postcode(*search_handles(), query)
+        found = search.search_postcode(*reader_handles(), query)
     except (InvalidInput, NotFound, NotCovered) as error:
         field = getattr(error, "field", None) or "postcode"
         return render_template(
@@ -202,14 +157,14 @@ def _selfref_answer(found: search.PostcodeSearch) -> dict | None:
 
 @bp.get("/practices/<int(max=9223372036854775807):practice_id>")  # SQLite's largest id
 def practice(practice_id: int):
-    hit = listings.get_practice(get_db(), practice_id)
+    hit = listings.get_practice(reader_db(), practice_id)
     if hit is None:
         abort(404)
     values = form_values(request.args)
     distance = origin = None
     if values["postcode"]:
         try:
-            here = get_postcodes().lookup(values["postcode"])
+            here = reader_postcodes().lookup(values["postcode"])
             distance = search.distance_km(
                 here.latitude, here.longitude, hit.practice.latitude, hit.practice.longitude
             )
@@ -296,7 +251,7 @@ def api_search():
         _api_number(args, "page", search.MAX_PAGE),
         _api_number(args, "per_page", search.MAX_PER_PAGE),
     )
-    found = search.search_postcode(*search_handles(), query)
+    found = search.search_postcode(*reader_handles(), query)
     return jsonify(found.to_dict(base_urls()))
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, render_template, request
 from finder import selfref
 from finder.errors import InvalidInput, NotCovered, NotFound
 from finder.web.openapi import error_responses
-from finder.web.requests_db import get_postcodes
+from finder.web.requests_db import reader_postcodes
 
 bp = Blueprint("selfref", __name__)
 
@@ -28,7 +28,7 @@ def page():
     if text is None:
         return render_template("selfref.html", postcode="", error=None, selfref=None)
     try:
-        answer = selfref.answer(get_postcodes().lookup(text))
+        answer = selfref.answer(reader_postcodes().lookup(text))
     except (InvalidInput, NotFound, NotCovered) as error:
         return render_template(
             "selfref.html", postcode=text, error=error.message, selfref=None
@@ -38,7 +38,7 @@ def page():
 
 @bp.get("/api/v1/self-referral")
 def api():
-    location = get_postcodes().lookup(request.args.get("postcode", ""))
+    location = reader_postcodes().lookup(request.args.get("postcode", ""))
     return jsonify(selfref.answer(location))
 
 
