@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from finder import stored_listings
-from finder.directory import PROFESSIONS, REGISTER_NAMES
+from finder.directory import PROFESSIONS, REGISTER_NAMES, SAMPLE_SOURCE
 from finder.stored_listings import PRACTICE_FIELDS, PRACTITIONER_FIELDS
 
 KM_PER_MILE = 1.609344
@@ -175,6 +175,7 @@ class Hit:
                 "email": email,
                 "website": website,
                 "features": features,
+                "sample_data": self.practice_source == SAMPLE_SOURCE,
             },
             "practitioners": [_practitioner_dict(row, base_urls) for row in self.practitioner_rows],
         }

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
+import pytest
+
 from finder import areas, db
 from finder.cli import cli
 
@@ -80,15 +82,49 @@ def test_the_sample_directory_can_be_searched_from_the_command_line(runner):
         cli, ["search", "--postcode", "LS6 2AB", "--radius-km", "100", "--per-page", "2"]
     )
     assert result.exit_code == 0, result.output
-    first = result.output.splitlines()[0]
+    notice, first = result.output.splitlines()[:2]
+    assert notice.startswith("Sample data: ")
     assert re.fullmatch(
         r"\d+ practices within 100 km of LS6 2AB, nearest first; page 1 of \d+:", first
     )
 
 
-def test_search_on_the_command_line_explains_bad_input_in_one_line(runner):
-    result = runner.invoke(cli, ["search", "--postcode", "LS6 2AB", "--radius-km", "500"])
-    assert (result.exit_code, result.output) == (
-        1,
-        "Error: radius_km must be a number from more than 0 to 100.\n",
+@pytest.mark.parametrize(
+    ("words", "error"),
+    [
+        (["--radius-km", "500"], "Invalid value for '--radius-km': 500.0 is not in the range"),
+        (["--radius-km", "0"], "Invalid value for '--radius-km': 0.0 is not in the range"),
+        (["--per-page", "0"], "Invalid value for '--per-page': 0 is not in the range"),
+        (["--page", "0"], "Invalid value for '--page': 0 is not in the range"),
+        (["--profession", "dentist"], "Invalid value for '--profession': 'dentist' is not one"),
+        (["2AB"], "Got unexpected extra argument (2AB). Put a value with spaces in quotes,"),
+    ],
+)
+def test_search_on_the_command_line_explains_bad_input_in_one_line(runner, words, error):
+    result = runner.invoke(cli, ["search", "--postcode", "LS6 2AB", *words])
+    assert result.exit_code == 2
+    assert len(result.output.splitlines()) == 1
+    assert result.output.startswith(f"Error: {error}")
+
+
+def test_search_on_the_command_line_says_sample_data_and_counts_in_words(runner, data_dir):
+    assert runner.invoke(cli, ["demo", "--size", "300", "--seed", "1"]).exit_code == 0
+    database = db.open_main(data_dir)
+    [(postcode,)] = database.execute(
+        "select postcode from practices group by postcode having count(*) = 1 limit 1"
+    ).fetchall()
+    database.close()
+    alone = runner.invoke(cli, ["search", "--postcode", postcode, "--radius-km", "0.001"])
+    assert alone.exit_code == 0, alone.output
+    assert alone.output.splitlines()[:2] == [
+        "Sample data: these practices and people are fictional, made up for demonstration.",
+        f"1 practice within 0.001 km of {postcode}, nearest first; page 1 of 1:",
+    ]
+    beyond = runner.invoke(
+        cli, ["search", "--postcode", postcode, "--radius-km", "0.001", "--page", "2"]
     )
+    assert beyond.output.splitlines()[-1] == (
+        f"1 practice within 0.001 km of {postcode}; there is only 1 page."
+    )
+    any_case = runner.invoke(cli, ["search", "--postcode", postcode, "--profession", "OSTEOPATH"])
+    assert any_case.exit_code == 0, any_case.output

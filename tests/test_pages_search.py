@@ -329,9 +329,65 @@ def test_a_distance_that_is_not_a_choice_is_a_400_pointing_at_the_distance(clien
 
 
 @pytest.mark.parametrize("number", ["²", "x"])
-def test_a_page_number_that_is_not_a_number_is_a_400(client, leeds, number):
+def test_a_page_number_that_is_not_a_number_is_a_400_blaming_no_field(client, leeds, number):
     soup = page(client, f"/search?postcode=LS6+2AB&page={number}", status=400)
-    assert texts(soup, ".error-summary a") == ["The page number must be a whole number, such as 2."]
+    assert texts(soup, ".error-summary li") == [
+        "The page number must be a whole number, such as 2."
+    ]
+    assert soup.select(".error-summary a") == []  # there is no page field to go to
+    assert soup.select("[aria-invalid]") == []
+
+
+def test_a_profession_not_on_the_list_is_a_400_pointing_at_the_choices(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2AB&profession=dentist", status=400)
+    message = "Choose who you want to see from the list."
+    assert [(a.get_text(), a["href"]) for a in soup.select(".error-summary a")] == [
+        (message, "#profession")
+    ]
+    assert soup.select_one("#profession")["value"] == ""  # the first choice, "Any of these"
+    fieldset = soup.select_one("fieldset.form-group--error")
+    assert fieldset["aria-describedby"] == "profession-error"
+    assert texts(fieldset, "#profession-error") == [f"Error: {message}"]
+    assert soup.select_one("input#postcode")["value"] == "LS6 2AB"
+
+
+def test_every_link_keeps_one_mile_the_profession_and_the_page(client, data_dir):
+    """Paging, a result's link and the practice page's way back all keep what was chosen,
+    1 mile included, and come back to the page the result was on."""
+    near = [
+        (f"t:{i}", f"Practice {i:02d}", "LS6 3AA", 53.82 + i * 0.0003, -1.573, [("gosc", "9123")])
+        for i in range(1, 26)
+    ]
+    load(data_dir, near)
+    chosen = "postcode=LS6+2AB&profession=osteopath&miles=1"
+    first = page(client, f"/search?{chosen}")
+    assert [a["href"] for a in first.select(".pagination a")] == [f"/search?{chosen}&page=2"]
+    second = page(client, f"/search?{chosen}&page=2")
+    assert [a["href"] for a in second.select(".pagination a")] == [f"/search?{chosen}"]
+    link = second.select(".results .practice-name a")[0]["href"]
+    assert link.endswith(f"?{chosen}&page=2")
+    back = page(client, link).select_one("a.back-link")["href"]
+    assert back == f"/search?{chosen}&page=2"
+    assert texts(page(client, back), ".results .practice-name") == texts(
+        second, ".results .practice-name"
+    )
+
+
+def test_a_page_past_the_last_says_how_many_there_are(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2AB&page=99")
+    assert texts(soup, ".results-summary + p") == [
+        "There is only 1 page of results. Go to the first page ."
+    ]
+    assert [a["href"] for a in soup.select(".results-summary + p a")] == [
+        "/search?postcode=LS6+2AB&miles=10"
+    ]
+
+
+def test_no_wider_distance_is_suggested_beyond_the_widest(client, leeds):
+    widest = page(client, "/search?postcode=BT1+5GS&miles=50")
+    narrower = page(client, "/search?postcode=BT1+5GS&miles=25")
+    assert texts(widest, ".no-results p")[1] == "Change your search ."
+    assert texts(narrower, ".no-results p")[1] == "Try a wider distance, or change your search ."
 
 
 def test_a_practice_id_too_big_for_the_database_is_not_found(client, leeds):

@@ -10,6 +10,7 @@ import pytest
 from geopy.distance import great_circle
 
 from finder import db, directory
+from finder.directory import SAMPLE_SOURCE
 
 LS6_2AB = (53.82221, -1.572257)
 LS6_3AA = (53.820277, -1.577001)
@@ -128,6 +129,7 @@ def test_search_answers_with_the_contract_fields(client, leeds):
                         "languages": ["Polish"],
                         "wheelchair_access": True,
                     },
+                    "sample_data": False,
                 },
                 "practitioners": [
                     {
@@ -287,7 +289,7 @@ def test_the_search_endpoint_is_in_the_openapi_document(client):
 
 
 @pytest.mark.parametrize("name", ["radius_km", "page", "per_page"])
-@pytest.mark.parametrize("value", ["²", "٣", "1e999", "nan", "inf", "-inf", "9" * 400])
+@pytest.mark.parametrize("value", ["²", "٣", "1e999", "nan", "inf", "-inf", "9" * 400, "1_0"])
 def test_odd_numbers_are_a_400_naming_the_parameter_never_a_500(client, leeds, name, value):
     response = client.get("/api/v1/search", query_string={"postcode": "LS6 2AB", name: value})
     assert response.status_code == 400
@@ -350,3 +352,17 @@ def test_practice_coordinates_come_back_to_the_last_bit(client, data_dir):
     answer = client.get("/api/v1/search?postcode=LS6+2AB&profession=osteopath").json
     practice = answer["results"][0]["practice"]
     assert (practice["latitude"], practice["longitude"]) == (point.latitude, point.longitude)
+
+
+def test_sample_practices_are_marked_as_sample_data(client, data_dir):
+    """What `finder demo` loads is fictional: the API says so on each of its practices."""
+    load_leeds(data_dir)
+    database = db.open_main(data_dir)
+    database.execute("update practices set source = ? where key = 'test:2'", [SAMPLE_SOURCE])
+    database.conn.commit()
+    database.close()
+    body = client.get("/api/v1/search?postcode=LS6+2AB").get_json()
+    assert [(r["practice"]["name"], r["practice"]["sample_data"]) for r in body["results"]] == [
+        ("Headingley Osteopaths", False),
+        ("City Chiropractic", True),
+    ]

@@ -28,12 +28,26 @@ COMMAND_MODULES = [
 ]
 
 
+class UsageProblem(click.ClickException):
+    """A wrong command, option or value: one line like every other error (click's own usage
+    errors print the usage and a hint first), with click's exit status for them."""
+
+    exit_code = 2
+
+
 class FinderGroup(click.Group):
     """Turns library errors into `Error: <message>` and exit status 1, never a traceback."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as error:
+            message = error.format_message()
+            if message.startswith("Got unexpected extra argument"):
+                message += '. Put a value with spaces in quotes, like --postcode "LS6 2AB".'
+            raise UsageProblem(message) from None
         except FinderError as error:
             raise click.ClickException(error.message) from None
         except ValueError as error:  # bad FINDER_* settings, for one

@@ -8,8 +8,10 @@ import click
 
 from finder import db, demo, directory, postcodes, search
 from finder.cli import cli, load_config
-from finder.directory import PROFESSIONS
+from finder.directory import PROFESSIONS, SAMPLE_SOURCE
 from finder.listings import REGISTER_NAMES
+
+SAMPLE_NOTICE = "Sample data: these practices and people are fictional, made up for demonstration."
 
 
 @cli.command(name="search")
@@ -20,20 +22,26 @@ from finder.listings import REGISTER_NAMES
     "--profession",
     "professions",
     multiple=True,
-    type=click.Choice(list(PROFESSIONS)),
+    type=click.Choice(list(PROFESSIONS), case_sensitive=False),
     help="Only this profession; repeat for more. Default: all three.",
 )
 @click.option(
     "--radius-km",
-    type=float,
+    type=click.FloatRange(0, search.MAX_RADIUS_KM, min_open=True),
     default=search.DEFAULT_RADIUS_KM,
     show_default=True,
     help=f"How far to look, up to {search.MAX_RADIUS_KM:g} km.",
 )
-@click.option("--page", type=int, default=1, show_default=True, help="Which page of results.")
+@click.option(
+    "--page",
+    type=click.IntRange(1, search.MAX_PAGE),
+    default=1,
+    show_default=True,
+    help="Which page of results.",
+)
 @click.option(
     "--per-page",
-    type=int,
+    type=click.IntRange(1, search.MAX_PER_PAGE),
     default=search.DEFAULT_PER_PAGE,
     show_default=True,
     help=f"Results a page, up to {search.MAX_PER_PAGE}.",
@@ -65,6 +73,8 @@ def search_command(
         click.echo(json.dumps(found.to_dict(bases), indent=2))
         return
     results = found.results
+    if any(hit.practice_source == SAMPLE_SOURCE for hit in (*results.hits, *found.nearest_outside)):
+        click.echo(SAMPLE_NOTICE)
     where = found.location.postcode + (
         " (centre of the area)" if found.location.precision == "outcode" else ""
     )
@@ -73,8 +83,13 @@ def search_command(
         _print_hits(found.nearest_outside)
         return
     first = (results.page - 1) * results.per_page + 1
+    practices = "1 practice" if results.total == 1 else f"{results.total} practices"
+    if not results.hits:
+        pages = "is only 1 page" if results.pages == 1 else f"are only {results.pages} pages"
+        click.echo(f"{practices} within {query.radius_km:g} km of {where}; there {pages}.")
+        return
     click.echo(
-        f"{results.total} practices within {query.radius_km:g} km of {where}, nearest "
+        f"{practices} within {query.radius_km:g} km of {where}, nearest "
         f"first; page {results.page} of {results.pages}:"
     )
     _print_hits(results.hits, first)

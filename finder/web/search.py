@@ -88,8 +88,11 @@ def form_values(args) -> dict:
     }
 
 
-def _check_numbers(args) -> None:
-    """A distance that is not one of the choices, or a page that is not a number: 400."""
+def _check_choices(args) -> None:
+    """A profession or distance that is not one of the choices, or a page that is not a
+    number (all hand-edited addresses: the form cannot send them): 400."""
+    if args.get("profession", "") not in ("", *PROFESSIONS):
+        raise FieldError("Choose who you want to see from the list.", "profession")
     if "miles" in args and whole_number(args["miles"]) not in MILES:
         choices = ", ".join(str(m) for m in MILES[:-1])
         raise FieldError(
@@ -106,7 +109,7 @@ def results():
     if "postcode" not in request.args:
         return render_template("search_results.html", error=None, found=None, **context)
     try:
-        _check_numbers(request.args)
+        _check_choices(request.args)
         query = search.Query.from_params(
             values["postcode"],
             [values["profession"]] if values["profession"] else [],
@@ -126,6 +129,7 @@ def results():
         location=found.location,
         selfref=_selfref_answer(found),
         page_url=lambda page: _results_url(values, page),
+        link_args=_search_args(values, found.results.page),
         **context,
     )
 
@@ -136,14 +140,17 @@ def _page_number(text: str | None) -> int:
     return min(max(page, 1), search.MAX_PAGE)
 
 
+def _search_args(values: dict, page: int) -> dict:
+    """The query of a results page: every choice the user made (1 mile included), and the
+    page from 2 on. A practice page carries them too, for its link back."""
+    args = {name: values[name] for name in ("postcode", "profession", "miles") if values[name]}
+    if page > 1:
+        args["page"] = page
+    return args
+
+
 def _results_url(values: dict, page: int) -> str:
-    params = {
-        "postcode": values["postcode"],
-        "profession": values["profession"],
-        "miles": values["miles"],
-        "page": page,
-    }
-    return url_for("search.results", **{k: v for k, v in params.items() if v not in ("", 1)})
+    return url_for("search.results", **_search_args(values, page))
 
 
 def _selfref_answer(found: search.PostcodeSearch) -> dict | None:
@@ -171,7 +178,8 @@ def practice(practice_id: int):
             origin = here.postcode
         except (InvalidInput, NotFound, NotCovered, TypeError):
             distance = None  # a bad postcode in the link only costs the distance line
-    back = _results_url(values, 1) if values["postcode"] else None
+    page = _page_number(request.args.get("page"))
+    back = _results_url(values, page) if values["postcode"] else None
     return render_template("practice.html", hit=hit, distance=distance, origin=origin, back=back)
 
 
@@ -257,11 +265,12 @@ def api_search():
 
 def _api_number(args, name: str, most) -> str | None:
     """A numeric parameter as sent, for Query.from_params to range-check, once it is plain
-    ASCII of a sane length: "²" or a 400-digit page is a 400 naming it, never a 500."""
+    ASCII of a sane length: "²" or a 400-digit page is a 400 naming it, never a 500, and "1_0"
+    (which Python reads as 10) is not a number anyone means."""
     raw = args.get(name)
     if raw is None or not raw.strip():
         return raw
-    if not raw.isascii() or len(raw.strip()) > 20:
+    if not raw.isascii() or "_" in raw or len(raw.strip()) > 20:
         kind = "number from more than 0" if name == "radius_km" else "whole number from 1"
         raise InvalidInput(f"{name} must be a {kind} to {most:g}.", code="invalid_parameter")
     return raw
@@ -377,6 +386,11 @@ _HIT = {
                 "features": {
                     "type": "object",
                     "description": "home_visits, wheelchair_access (booleans), languages (list)",
+                },
+                "sample_data": {
+                    "type": "boolean",
+                    "description": "True for the fictional practices of `finder demo`: their "
+                    "people and registrations are made up",
                 },
             },
         },
