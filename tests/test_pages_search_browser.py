@@ -24,6 +24,9 @@ def leeds(data_dir):
         "/search?postcode=LS6+2AB&profession=physiotherapist",  # with the self-referral panel
         "/search?postcode=LS1+4DY&profession=osteopath&miles=1",  # none within: the nearest
         "/search?postcode=LS6+2A",  # an error
+        "/search?postcode=LS6+2AB&profession=dentist",  # a profession not on the list
+        "/search?postcode=LS6+2AB&page=x",  # a page number that is no field's fault
+        "/search?postcode=LS6+2AB&page=9",  # past the last page
         "/search?postcode=LS6",  # an outward code
         "/practices/2?postcode=LS6+2AB&miles=5",
     ],
