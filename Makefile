@@ -41,6 +41,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/postcodes.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/registrations.py
 	$(BIN)/python bench/refresh.py
 

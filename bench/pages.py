@@ -1,0 +1,127 @@
+"""Page benchmark: what each patient-facing page costs the app, beside a trivial endpoint.
+
+Calls the WSGI app directly (no server, no network), so the figures are the app's own work:
+the search results page (20 results from random real postcodes), the practice page, the home
+page and the postcode API, each the median of many calls, next to an endpoint that answers
+"ok" measured in the same run.
+
+    .venv/bin/python bench/pages.py                  # about a minute
+    .venv/bin/python bench/pages.py --size 100000    # the search benchmark's directory
+
+The postcode table is $FINDER_DATA_DIR/postcodes.db when it exists, else built into the temp
+folder (about 30 s). The sample directory lives in a temp folder removed at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import cpu_note
+from search import postcode_table, random_postcodes
+
+from finder import create_app, db, demo
+
+
+def wsgi_get(app, path: str) -> bytes:
+    """One GET through the whole app, as a server would make it; fails on anything but 200."""
+    route, _, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": route,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "5000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1:5000",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    status = []
+    body = app(environ, lambda code, headers, exc_info=None: status.append(code))
+    try:
+        data = b"".join(body)
+    finally:
+        getattr(body, "close", lambda: None)()
+    if not status[0].startswith("200"):
+        raise RuntimeError(f"{path}: {status[0]}")
+    return data
+
+
+def median_ms(app, paths: list[str], calls: int) -> float:
+    times = []
+    for i in range(calls):
+        started = time.perf_counter()
+        wsgi_get(app, paths[i % len(paths)])
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, default=20_000, help="sample practices")
+    parser.add_argument("--calls", type=int, default=400, help="calls of each page a round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds (medians are reported)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="finder-bench-") as tmp:
+        work = Path(tmp)
+        table = postcode_table(work)
+        data_dir = work / "data"
+        data_dir.mkdir()
+        db.postcodes_db_path(data_dir).symlink_to(table)
+        database = db.open_main(data_dir)
+        loaded = demo.load_sample(database, table, args.size, seed=1)
+        database.close()
+        app = create_app({"DATA_DIR": str(data_dir)})
+        app.add_url_rule("/bench/ping", "bench_ping", lambda: "ok")
+
+        places = [pc.replace(" ", "+") for pc, _, _ in random_postcodes(table, 200, seed=2)]
+        results = [f"/search?postcode={pc}&miles=10" for pc in places]
+        practices = []
+        for path in results[:40]:  # the links a person would follow from those results
+            links = re.findall(r'href="(/practices/\d+[^"]*)"', wsgi_get(app, path).decode())
+            practices += [link.replace("&amp;", "&") for link in links[:2]]
+        pages = {
+            "trivial endpoint (baseline)": ["/bench/ping"],
+            "home page": ["/"],
+            "search results page (20 results)": results,
+            "practice page": practices,
+            "postcode API": [f"/api/v1/postcodes/{pc.replace('+', '')}" for pc in places],
+            "search API (20 results)": [
+                f"/api/v1/search?postcode={pc}&radius_km=16.09" for pc in places
+            ],
+        }
+        for paths in pages.values():  # warm every handle and cache first
+            median_ms(app, paths, 50)
+        rounds = {name: [] for name in pages}
+        for _ in range(args.rounds):
+            for name, paths in pages.items():
+                rounds[name].append(median_ms(app, paths, args.calls))
+
+    print(
+        f"Pages through the WSGI app, no server ({cpu_note()}); sample directory of "
+        f"{loaded.practices:,} practices; median of {args.calls} calls a round, median of "
+        f"{args.rounds} rounds:"
+    )
+    baseline = statistics.median(rounds["trivial endpoint (baseline)"])
+    for name, values in rounds.items():
+        ms = statistics.median(values)
+        print(
+            f"  {name:34} {ms:7.2f} ms  {ms / baseline:5.1f}x trivial  ({1000 / ms:6.0f} a second)"
+        )
+
+
+if __name__ == "__main__":
+    main()
