@@ -178,7 +178,7 @@ def _number(name: str, raw, default, most, kind):
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return default
     try:
-        value = kind(raw)
+        value = None if isinstance(raw, str) and "_" in raw else kind(raw)  # int("1_0") is 10
     except (TypeError, ValueError):
         value = None
     if kind is int and value is None:

@@ -67,6 +67,32 @@ def test_a_bad_setting_is_one_line_not_a_traceback(runner, monkeypatch):
     assert result.output == "Error: FINDER_PORT='eighty' is not valid: expected int\n"
 
 
+@pytest.mark.parametrize(
+    ("words", "line"),
+    [
+        (["--nosuch"], "Error: No such option '--nosuch'."),
+        (["nosuch"], "Error: No such command 'nosuch'."),
+        (["keys", "nosuch"], "Error: No such command 'nosuch'."),
+        (
+            ["registers", "parse"],
+            "Error: Missing argument '{hcpc|gosc|gcc}'. Choose from: hcpc, gosc, gcc",
+        ),
+        (
+            ["postcode", "LS6", "2AB"],
+            "Error: Got unexpected extra argument (2AB). Put a value that has spaces in quotes.",
+        ),
+    ],
+)
+def test_a_wrong_command_or_argument_is_one_line_and_exit_2(runner, words, line):
+    result = runner.invoke(cli, words)
+    assert (result.exit_code, result.output) == (2, line + "\n")
+
+
+def test_a_group_alone_still_shows_its_help(runner):
+    result = runner.invoke(cli, ["keys"])
+    assert "Usage:" in result.output and "Commands:" in result.output
+
+
 def test_serve_says_when_the_port_is_taken(runner):
     import socket
 

@@ -92,12 +92,12 @@ def test_the_sample_directory_can_be_searched_from_the_command_line(runner):
 @pytest.mark.parametrize(
     ("words", "error"),
     [
-        (["--radius-km", "500"], "Invalid value for '--radius-km': 500.0 is not in the range"),
-        (["--radius-km", "0"], "Invalid value for '--radius-km': 0.0 is not in the range"),
-        (["--per-page", "0"], "Invalid value for '--per-page': 0 is not in the range"),
-        (["--page", "0"], "Invalid value for '--page': 0 is not in the range"),
+        (["--radius-km", "500"], "--radius-km must be a number from more than 0 to 100."),
+        (["--radius-km", "nan"], "--radius-km must be a number from more than 0 to 100."),
+        (["--per-page", "0"], "--per-page must be a number from 1 to 100."),
+        (["--page", "1_0"], "--page must be a whole number from 1 to 10000."),
         (["--profession", "dentist"], "Invalid value for '--profession': 'dentist' is not one"),
-        (["2AB"], "Got unexpected extra argument (2AB). Put a value with spaces in quotes,"),
+        (["2AB"], "Got unexpected extra argument (2AB). Put a value that has spaces in quotes."),
     ],
 )
 def test_search_on_the_command_line_explains_bad_input_in_one_line(runner, words, error):

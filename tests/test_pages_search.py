@@ -297,21 +297,6 @@ def test_pages_keep_one_connection_and_still_see_every_change(client, data_dir, 
     assert opened == []
 
 
-def test_a_replaced_database_file_is_read_without_a_restart(client, data_dir, monkeypatch):
-    """Restoring a backup over finder.db (a rename) is noticed within RECHECK_SECONDS (here
-    at once): the pages read the new file, not the one the thread had open."""
-    from finder.web import requests_db
-
-    monkeypatch.setattr(requests_db, "RECHECK_SECONDS", 0.0)
-    assert page(client, "/").select(SAMPLE_NOTICE) == []
-    backup = data_dir.parent / "backup"
-    backup.mkdir()
-    db.postcodes_db_path(backup).symlink_to(db.postcodes_db_path(data_dir).resolve())
-    load(backup, source=directory.SAMPLE_SOURCE)
-    db.main_db_path(backup).replace(db.main_db_path(data_dir))
-    assert len(page(client, "/").select(SAMPLE_NOTICE)) == 1
-
-
 def test_real_data_carries_no_sample_label(client, leeds):
     assert page(client, "/search?postcode=LS6+2AB").select(".notice--sample") == []
 

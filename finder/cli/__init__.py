@@ -34,20 +34,37 @@ class UsageProblem(click.ClickException):
 
     exit_code = 2
 
+    @classmethod
+    def of(cls, error: click.UsageError) -> UsageProblem:
+        message = " ".join(error.format_message().split())  # "Choose from:\n\thcpc,..." too
+        if message.startswith("Got unexpected extra argument"):
+            message += ". Put a value that has spaces in quotes."
+        return cls(message)
+
+
+# `finder keys` with nothing after it shows that group's help: no error (click 8.2 and later).
+_HELP_NOT_ERROR = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
 
 class FinderGroup(click.Group):
-    """Turns library errors into `Error: <message>` and exit status 1, never a traceback."""
+    """Turns library errors into `Error: <message>` and exit status 1, and a wrong command,
+    option or value into one line and exit status 2: never a traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except _HELP_NOT_ERROR:
+            raise
+        except click.UsageError as error:  # an option of `finder` itself
+            raise UsageProblem.of(error) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except click.exceptions.NoArgsIsHelpError:
+        except _HELP_NOT_ERROR:
             raise
-        except click.UsageError as error:
-            message = error.format_message()
-            if message.startswith("Got unexpected extra argument"):
-                message += '. Put a value with spaces in quotes, like --postcode "LS6 2AB".'
-            raise UsageProblem(message) from None
+        except click.UsageError as error:  # a command, or its options and arguments
+            raise UsageProblem.of(error) from None
         except FinderError as error:
             raise click.ClickException(error.message) from None
         except ValueError as error:  # bad FINDER_* settings, for one

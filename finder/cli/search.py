@@ -9,8 +9,10 @@ import click
 from finder import db, demo, directory, postcodes, search
 from finder.cli import cli, load_config
 from finder.directory import PROFESSIONS, SAMPLE_SOURCE
+from finder.errors import InvalidInput
 from finder.listings import REGISTER_NAMES
 
+OPTIONS = {"radius_km": "--radius-km", "page": "--page", "per_page": "--per-page"}
 SAMPLE_NOTICE = "Sample data: these practices and people are fictional, made up for demonstration."
 
 
@@ -27,32 +29,23 @@ SAMPLE_NOTICE = "Sample data: these practices and people are fictional, made up 
 )
 @click.option(
     "--radius-km",
-    type=click.FloatRange(0, search.MAX_RADIUS_KM, min_open=True),
-    default=search.DEFAULT_RADIUS_KM,
-    show_default=True,
-    help=f"How far to look, up to {search.MAX_RADIUS_KM:g} km.",
+    metavar="KM",
+    help=f"How far to look, up to {search.MAX_RADIUS_KM:g} km. [default: "
+    f"{search.DEFAULT_RADIUS_KM:g}]",
 )
-@click.option(
-    "--page",
-    type=click.IntRange(1, search.MAX_PAGE),
-    default=1,
-    show_default=True,
-    help="Which page of results.",
-)
+@click.option("--page", metavar="N", help="Which page of results. [default: 1]")
 @click.option(
     "--per-page",
-    type=click.IntRange(1, search.MAX_PER_PAGE),
-    default=search.DEFAULT_PER_PAGE,
-    show_default=True,
-    help=f"Results a page, up to {search.MAX_PER_PAGE}.",
+    metavar="N",
+    help=f"Results a page, up to {search.MAX_PER_PAGE}. [default: {search.DEFAULT_PER_PAGE}]",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, as the API answers.")
 def search_command(
     postcode: str,
     professions: tuple[str, ...],
-    radius_km: float,
-    page: int,
-    per_page: int,
+    radius_km: str | None,
+    page: str | None,
+    per_page: str | None,
     as_json: bool,
 ) -> None:
     """Practices near a postcode, nearest first, with each practitioner's registration.
@@ -60,7 +53,11 @@ def search_command(
     finder search --postcode "LS6 2AB" --profession osteopath --radius-km 5
     """
     config = load_config()
-    query = search.Query.from_params(postcode, professions, radius_km, page, per_page)
+    try:  # the library checks the numbers, and names them as the API does
+        query = search.Query.from_params(postcode, professions, radius_km, page, per_page)
+    except InvalidInput as error:
+        name, _, rest = error.message.partition(" ")
+        raise click.UsageError(f"{OPTIONS.get(name, name)} {rest}") from None
     database = db.open_main(config["DATA_DIR"])
     table = postcodes.PostcodeTable(db.postcodes_db_path(config["DATA_DIR"]))
     try:

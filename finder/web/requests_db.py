@@ -6,9 +6,8 @@
   reading on every page and search. Opening SQLite costs more than most pages' own queries:
   about 2 ms for the main database, whose triggers are parsed on first use, then a cold page
   cache, and a WAL checkpoint when the last connection closes. A WAL reader kept open still
-  sees every new commit. A handle is opened again when
-  the data folder changes or its file is replaced (`finder postcodes build` renames a new
-  table into place), which is looked at at most once a RECHECK_SECONDS, not on every request.
+  sees every new commit. Both are opened again when the data folder changes, and the postcode
+  table when it is rebuilt (looked at at most once a RECHECK_SECONDS, not on every request).
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlite_utils
 from flask import Flask, current_app, g
@@ -52,48 +51,45 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(_close)
 
 
-class _Kept(NamedTuple):
-    path: str
-    inode: int
-    handle: Any  # closed when replaced
-    recheck_at: float  # time.monotonic() after which the file's inode is looked at again
-
-
 _threads = threading.local()
 
 
-def _kept(slot: str, path: Path, open_handle: Callable[[Path], Any]) -> Any | None:
-    """This thread's handle on `path`, opened or reopened as needed; None if there is no file
-    (the path is built without making folders: this runs on every request)."""
+def _kept(slot: str, key: object, open_handle: Callable[[], Any]) -> Any:
+    """This thread's handle in `slot`, opened again when `key` (what it was opened on) moves."""
     kept = getattr(_threads, slot, None)
-    now = time.monotonic()
-    if kept is not None and kept.path == str(path) and now < kept.recheck_at:
-        return kept.handle
-    try:
-        inode = os.stat(path).st_ino
-    except FileNotFoundError:
-        return None
-    if kept is not None and (kept.path, kept.inode) == (str(path), inode):
-        handle = kept.handle
-    else:
-        if kept is not None:
-            kept.handle.close()
-        handle = open_handle(path)
-    setattr(_threads, slot, _Kept(str(path), inode, handle, now + RECHECK_SECONDS))
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    if kept is not None:
+        delattr(_threads, slot)  # never hand out a closed handle, even if opening fails
+        kept[1].close()
+    handle = open_handle()
+    setattr(_threads, slot, (key, handle))
     return handle
 
 
 def reader_db() -> sqlite_utils.Database:
-    """This thread's connection to the main database, for reads."""
+    """This thread's connection to the main database, for reads. Kept while the data folder
+    is the same: finder.db is never replaced under a running service (renaming a file over a
+    WAL database that is open corrupts it; docs/operations.md says how to restore one)."""
     path = Path(current_app.config["DATA_DIR"]).expanduser() / database.MAIN_DB_NAME
-    return _kept("main", path, database.connect) or get_db()
+    return _kept("main", str(path), lambda: database.connect(path))
 
 
 def reader_postcodes() -> PostcodeTable:
-    """This thread's postcode table; without one, get_postcodes() raises the error that says
-    how to build it."""
+    """This thread's postcode table, opened again when `finder postcodes build` has renamed a
+    new one into place (its inode changes; the table is read-only and keeps no WAL). Without
+    a table, get_postcodes() raises the error that says how to build it."""
     path = database.postcodes_db_file(current_app.config["DATA_DIR"])
-    return _kept("postcodes", path, PostcodeTable) or get_postcodes()
+    seen = getattr(_threads, "postcodes_seen", None)  # (path, inode, look again after)
+    now = time.monotonic()
+    if seen is None or seen[0] != str(path) or now >= seen[2]:
+        try:
+            inode = os.stat(path).st_ino
+        except OSError:  # missing, or not ours to read
+            return get_postcodes()
+        seen = (str(path), inode, now + RECHECK_SECONDS)
+        _threads.postcodes_seen = seen
+    return _kept("postcodes", seen[:2], lambda: PostcodeTable(path))
 
 
 def reader_handles() -> tuple[sqlite_utils.Database, PostcodeTable]:

@@ -265,12 +265,11 @@ def api_search():
 
 def _api_number(args, name: str, most) -> str | None:
     """A numeric parameter as sent, for Query.from_params to range-check, once it is plain
-    ASCII of a sane length: "²" or a 400-digit page is a 400 naming it, never a 500, and "1_0"
-    (which Python reads as 10) is not a number anyone means."""
+    ASCII of a sane length: "²" or a 400-digit page is a 400 naming it, never a 500."""
     raw = args.get(name)
     if raw is None or not raw.strip():
         return raw
-    if not raw.isascii() or "_" in raw or len(raw.strip()) > 20:
+    if not raw.isascii() or len(raw.strip()) > 20:
         kind = "number from more than 0" if name == "radius_km" else "whole number from 1"
         raise InvalidInput(f"{name} must be a {kind} to {most:g}.", code="invalid_parameter")
     return raw
