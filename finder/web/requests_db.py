@@ -25,7 +25,7 @@ from flask import Flask, current_app, g
 from finder import db as database
 from finder.postcodes import PostcodeTable
 
-RECHECK_SECONDS = 1.0  # a replaced file is noticed within this long
+RECHECK_SECONDS = 1.0  # a rebuilt postcode table is noticed within this long
 
 
 def get_db() -> sqlite_utils.Database:
