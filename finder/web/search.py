@@ -320,7 +320,12 @@ OPENAPI_PATHS = {
                     "name": "page",
                     "in": "query",
                     "required": False,
-                    "schema": {"type": "integer", "minimum": 1, "default": 1},
+                    "schema": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": search.MAX_PAGE,
+                        "default": 1,
+                    },
                 },
                 {
                     "name": "per_page",
