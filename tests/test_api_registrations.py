@@ -131,10 +131,9 @@ def test_max_age_days_zero_asks_the_register_again(client, registers, api_key):
     assert registers.lookups == [("gosc", "9123"), ("gosc", "9123")]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer fk_not-a-key"}])
-def test_without_an_api_key_max_age_days_below_the_default_is_refused(client, registers, headers):
+def test_without_an_api_key_max_age_days_below_the_default_is_refused(client, registers):
     client.get("/api/v1/registrations/gosc/9123")
-    response = client.get("/api/v1/registrations/gosc/9123?max_age_days=0", headers=headers)
+    response = client.get("/api/v1/registrations/gosc/9123?max_age_days=0")
     assert response.status_code == 403
     assert response.get_json() == {
         "error": {
@@ -647,3 +646,24 @@ def test_a_bulk_request_needing_the_registers_for_over_100_numbers_is_refused_be
     response = bulk(client, api_key, json.dumps(cached).encode(), "application/json")
     assert (response.status_code, response.get_json()["count"]) == (200, 300)
     assert len(registers.lookups) == 100
+
+
+@pytest.mark.parametrize("query", ["", "?max_age_days=0"])
+def test_a_key_that_is_not_valid_is_told_so_even_where_no_key_is_needed(client, registers, query):
+    response = client.get(
+        f"/api/v1/registrations/gosc/9123{query}", headers={"Authorization": "Bearer fk_revoked"}
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_api_key"
+    assert registers.lookups == []
+
+
+def test_checks_with_an_api_key_are_not_held_to_the_public_rate_limit(
+    app, client, registers, api_key
+):
+    app.extensions["public_rate_limiter"] = RateLimiter(1, 60.0, clock=FakeClock())
+    assert client.get("/api/v1/registrations/gosc/9123").status_code == 200
+    assert client.get("/api/v1/registrations/gosc/9123").status_code == 429
+    for _ in range(3):
+        keyed = client.get("/api/v1/registrations/gosc/9123", headers=bearer(api_key))
+        assert keyed.status_code == 200

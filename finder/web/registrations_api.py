@@ -98,14 +98,17 @@ def require_api_key() -> str:
 
 
 def optional_api_key() -> str | None:
-    """The key's name when a valid API key was sent, else None (never an error)."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    """The key's name when a key was sent, None when none was. A key that was sent but is not
+    valid is the same 401 as where a key is required: an insurer whose key was revoked must
+    be told, not quietly served as the public."""
+    if not request.headers.get("Authorization", "").strip():
         return None
-    return apikeys.verify(get_db(), token.strip())
+    return require_api_key()
 
 
-def limit_public_max_age(register: str, number: str, max_age: timedelta | None) -> None:
+def limit_public_max_age(
+    register: str, number: str, max_age: timedelta | None, key: str | None
+) -> None:
     """Only an API key may ask for answers newer than the cache policy: anyone else could make
     every check go to the register (and hold it for everybody) with max_age_days=0."""
     if max_age is None:
@@ -113,7 +116,7 @@ def limit_public_max_age(register: str, number: str, max_age: timedelta | None) 
     register = registrations.normalise_register(register)
     number = registrations.normalise_number(register, number)
     policy = registrations.cache_max_age(register, number, datetime.now(UTC))
-    if max_age >= policy or optional_api_key() is not None:
+    if max_age >= policy or key is not None:
         return
     days = policy / timedelta(days=1)
     json_error(
@@ -147,7 +150,8 @@ def csv_response(rows: list[dict], filename: str) -> Response:
 
 @bp.get("/registrations/<register>/<number>")
 def check(register: str, number: str):
-    wait = retry_after_if_limited()
+    key = optional_api_key()
+    wait = None if key else retry_after_if_limited()  # the limit is for checks without a key
     if wait is not None:
         json_error(
             429,
@@ -157,7 +161,7 @@ def check(register: str, number: str):
             {"Retry-After": str(wait)},
         )
     max_age = parse_max_age_days(request.args.get("max_age_days"))
-    limit_public_max_age(register, number, max_age)
+    limit_public_max_age(register, number, max_age, key)
     try:
         result = registrations.check(
             get_db(),
@@ -411,10 +415,11 @@ SCHEMAS = {
 OPENAPI_PATHS = {
     "/registrations/{register}/{number}": {
         "get": {
-            "summary": "Check one registration (public; rate-limited per client)",
+            "summary": "Check one registration (public; rate-limited per client without a key)",
             "description": "Answers from the cache when fresh enough, else asks the register. "
             "When the register cannot answer, the last good answer comes back with stale: true. "
-            "Send 'Accept: text/csv' for CSV.",
+            "Send 'Accept: text/csv' for CSV. With an API key the public rate limit does not "
+            "apply; a key that is not valid is a 401.",
             "parameters": [
                 _REGISTER_PARAM,
                 _NUMBER_PARAM,
@@ -429,7 +434,7 @@ OPENAPI_PATHS = {
             ],
             "responses": {
                 "200": _ok("The check", {"$ref": "#/components/schemas/RegistrationCheck"}),
-                **error_responses(400, 403, 429, 503),
+                **error_responses(400, 401, 403, 429, 503),
                 "403": {
                     **error_responses(403)["403"],
                     "description": "max_age_days below the default without an API key",
