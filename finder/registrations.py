@@ -149,6 +149,11 @@ def cache_max_age(register: str, number: str, today: datetime) -> timedelta:
     return DEFAULT_MAX_AGE
 
 
+class NotAsked(RegisterUnavailable):
+    """The register failed moments ago, so this check did not ask it: there is no page, no
+    address and nothing to keep as evidence of this check."""
+
+
 class RegisterBusy(FinderError):
     """Another check holds the register and nothing is cached to answer with: try again soon."""
 
@@ -203,7 +208,7 @@ class RegisterClients:
         """One lookup, with the register's lock held."""
         down = self._down.get(register)
         if down is not None and self._clock() < down[0]:
-            raise RegisterUnavailable(down[1].reason, down[1].url)
+            raise NotAsked(f"{down[1].reason} (on a check moments ago; not asked again yet)")
         module = scrapers.register_module(register)
         try:
             result = module.lookup(self.sessions[register], self.base_urls[register], number)
@@ -412,8 +417,9 @@ def fetch_and_record(
             "reason": reason,
             "changed": 0,
         }
-        with db.conn:
-            db["registration_checks"].insert(check_row)
+        if not isinstance(error, NotAsked):  # only a request made is history
+            with db.conn:
+                db["registration_checks"].insert(check_row)
         if cached is not None:
             return result_from_row(cached, name, stale=True, reason=reason)
         return CheckResult(

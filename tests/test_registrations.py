@@ -337,6 +337,32 @@ def test_after_an_outage_the_register_is_left_alone_for_a_while():
     assert Session.calls == 2
 
 
+def test_a_check_that_did_not_ask_the_down_register_keeps_no_one_elses_evidence(main_db):
+    """During the pause after an outage, checks are answered at once without asking: none
+    may carry the address of the lookup that failed (another person's page), nor be kept in
+    the history as if a request had been made."""
+
+    class Session:
+        def fetch(self, url, params=None):
+            raise RegisterUnavailable("HTTP 503 after 4 attempts", url)
+
+    sessions = {register: Session() for register in registrations.REGISTERS}
+    clients = registrations.RegisterClients(
+        sessions, {r: "http://reg.invalid" for r in sessions}, clock=lambda: 0.0
+    )
+    first = registrations.check(main_db, "hcpc", "PH123456", clients=clients)
+    second = registrations.check(main_db, "hcpc", "PH400003", clients=clients)
+    assert "PH123456" in first.source_url
+    assert (second.outcome, second.source_url) == ("unknown", None)
+    assert second.reason == (
+        "register unavailable: HTTP 503 after 4 attempts (on a check moments ago; not asked "
+        "again yet)"
+    )
+    with pytest.raises(NotFound):  # no check of it was kept
+        registrations.history(main_db, "hcpc", "PH400003")
+    assert len(registrations.history(main_db, "hcpc", "PH123456")) == 1
+
+
 @pytest.mark.parametrize(
     ("register", "number"),
     [("hcpc", "PH١٢٣"), ("gosc", "٤٥٦٧"), ("gcc", "٤٥٦٧"), ("hcpc", "PH１２３")],
