@@ -338,6 +338,9 @@ def read_current(db: Database, keys: list[tuple[str, str]]) -> dict[tuple[str, s
 def result_from_row(
     row: dict, name: str | None, *, stale: bool = False, reason: str | None = None
 ) -> CheckResult:
+    # A good answer with a reason is one a later check could not confirm (the register said
+    # something nobody has mapped yet): stale, with that reason, until a check settles it.
+    stale = stale or (row["outcome"] != "unknown" and row.get("reason") is not None)
     return CheckResult(
         register=row["register"],
         registration_number=row["registration_number"],
@@ -350,7 +353,7 @@ def result_from_row(
         evidence_sha256=row["evidence_sha256"],
         stale=stale,
         changed=bool(row.get("changed")) and not stale,
-        reason=reason if stale else row.get("reason"),
+        reason=reason or row.get("reason"),
         profession=row.get("profession") or PROFESSIONS[row["register"]],
     )
 
@@ -440,7 +443,13 @@ def fetch_and_record(
     keep_cached = keep_cached and cached["outcome"] != "unknown"
     with db.conn:
         check_id = db["registration_checks"].insert(row).last_pk
-        if not keep_cached:
+        if keep_cached:  # current, but doubted until a check confirms or replaces it
+            db.execute(
+                "update registrations set reason = ? where register = ? "
+                "and registration_number = ?",
+                [row["reason"], register, number],
+            )
+        else:
             current = {k: row[k] for k in _CURRENT_COLUMNS}
             db["registrations"].upsert({**current, "last_check_id": check_id}, pk=_CURRENT_PK)
     if keep_cached:
@@ -516,9 +525,11 @@ def _differs(previous: dict | None, row: dict) -> bool:
 
 
 def _name_match(name: str | None, name_on_register: str | None) -> dict | None:
-    if not name or not str(name).strip():
+    """How the name given compares with the register's; None when either is missing (a number
+    the register does not know has no name to compare: that is no "mismatch")."""
+    if not name or not str(name).strip() or not name_on_register:
         return None
-    return namematch.match(str(name).strip(), name_on_register or "").to_dict()
+    return namematch.match(str(name).strip(), name_on_register).to_dict()
 
 
 def history(db: Database, register: str, number: str) -> list[dict]:

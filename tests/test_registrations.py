@@ -182,12 +182,13 @@ def current_row_missing(main_db):
 
 def test_a_clear_not_found_is_a_good_answer(main_db):
     clients = ScriptedClients(RegisterNotFound("hcpc", "PH123456", URL, "sha-empty"))
-    result = check(main_db, clients)
+    result = check(main_db, clients, name="Ellis Example")
     assert (result["outcome"], result["evidence_sha256"], result["stale"]) == (
         "not_found",
         "sha-empty",
         False,
     )
+    assert result["name_match"] is None  # no name on the register to compare with
     assert current_row(main_db)["outcome"] == "not_found"
 
 
@@ -398,6 +399,18 @@ def test_an_unmapped_status_is_kept_as_evidence_but_the_good_answer_stays_curren
         ("unknown", "Under review"),
         ("registered", "Registered"),
     ]
+    # Later answers from the cache still say the register could not confirm it...
+    cached = check(main_db, clients, at=NOW + timedelta(days=2))
+    assert (cached["outcome"], cached["stale"], cached["reason"]) == (
+        "registered",
+        True,
+        "status not recognised: 'Under review'",
+    )
+    # ...until a check settles it.
+    clients.answers.append(person())
+    settled = check(main_db, clients, at=NOW + timedelta(days=3), refresh=True)
+    assert (settled["outcome"], settled["stale"], settled["reason"]) == ("registered", False, None)
+    assert check(main_db, clients, at=NOW + timedelta(days=4))["stale"] is False
 
 
 def test_a_busy_register_serves_the_cached_answer_marked_stale(main_db):
