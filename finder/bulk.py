@@ -82,7 +82,8 @@ def read_csv(data: bytes) -> list[dict]:
         lines = [line for line in reader if any(cell.strip() for cell in line)]
     except csv.Error as error:
         raise InvalidInput(f"The file is not a CSV we can read: {error}.", code="bad_csv") from None
-    header = [_canonical(column) for column in header]
+    header, lines = _drop_empty_unnamed([_canonical(column) for column in header], lines)
+    _check_header(header)
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         found = ", ".join(column for column in header if column) or "nothing"
@@ -97,7 +98,61 @@ def read_csv(data: bytes) -> list[dict]:
         )
     if len(lines) > MAX_BULK_ROWS:
         raise too_many_rows(len(lines))
-    return [dict(zip(header, _fit(line, len(header)), strict=True)) for line in lines]
+    return [_csv_row(header, line) for line in lines]
+
+
+def _drop_empty_unnamed(header: list[str], lines: list[list[str]]):
+    """(header, lines) without the columns that have no name and nothing in them, which a
+    spreadsheet leaves as trailing commas."""
+
+    def used(at: int) -> bool:
+        return any(at < len(line) and line[at].strip() for line in lines)
+
+    keep = [at for at, column in enumerate(header) if column or used(at)]
+    if len(keep) == len(header):
+        return header, lines
+    width = len(header)
+    trimmed = [[line[at] if at < len(line) else "" for at in keep] + line[width:] for line in lines]
+    return [header[at] for at in keep], trimmed
+
+
+def _check_header(header: list[str]) -> None:
+    """Every column comes back in the results, so each needs a name of its own, and none may
+    be one the results fill in (its values would be overwritten)."""
+    seen: set[str] = set()
+    for column in header:
+        if column in seen:
+            raise InvalidInput(
+                (
+                    f"The column {column!r} appears twice"
+                    if column
+                    else "Two columns with values have no name"
+                )
+                + " in the first line: give each column a name of its own.",
+                code="duplicate_columns",
+            )
+        seen.add(column)
+    taken = [c for c in header if c in RESULT_COLUMNS and c not in REQUIRED_COLUMNS]
+    if taken:
+        raise InvalidInput(
+            f"The results add a column called {taken[0]!r}, and the file has one already: "
+            f"rename it. The results add: {', '.join(RESULT_COLUMNS[2:])}.",
+            code="reserved_columns",
+        )
+
+
+def _csv_row(header: list[str], line: list[str]) -> dict:
+    """A line as a dict; short lines padded with empty cells. A line with more filled cells
+    than the header has columns is that row's error: nothing in it is dropped unseen."""
+    row = dict(zip(header, (line + [""] * len(header))[: len(header)], strict=True))
+    extra = [cell for cell in line[len(header) :] if cell.strip()]
+    if extra:
+        return BadRow(
+            row,
+            f"This line has {len(line)} cells but the first line names {len(header)} "
+            "columns: name the others in the first line, or remove the extra cells.",
+        )
+    return row
 
 
 def too_many_rows(count: int) -> InvalidInput:
@@ -257,11 +312,6 @@ def _canonical(column: str) -> str:
     key = column.strip()
     folded = key.lower().replace(" ", "_")
     return folded if folded in REQUIRED_COLUMNS + OPTIONAL_COLUMNS else key
-
-
-def _fit(line: list[str], width: int) -> list[str]:
-    """Short lines padded with empty cells; cells past the header dropped."""
-    return (line + [""] * width)[:width]
 
 
 def _text(value: Any) -> str | None:

@@ -29,13 +29,31 @@ def test_a_csv_is_read_with_its_extra_columns_in_order():
     ]
 
 
-def test_excels_byte_order_mark_blank_lines_and_ragged_rows_are_fine():
+def test_excels_byte_order_mark_blank_lines_short_rows_and_empty_columns_are_fine():
     data = (
-        "\ufeffregister,registration_number,name\r\ngcc,04567\r\n\r\n,,\r\ngosc,9123,Alex,extra\r\n"
+        "\ufeffregister,registration_number,name,,\r\ngcc,04567\r\n\r\n,,\r\ngosc,9123,Alex,,\r\n"
     )
-    assert registrations.read_csv(data.encode("utf-8")) == [
+    rows = registrations.read_csv(data.encode("utf-8"))
+    assert rows == [
         {"register": "gcc", "registration_number": "04567", "name": ""},
         {"register": "gosc", "registration_number": "9123", "name": "Alex"},
+    ]
+    assert [getattr(row, "message", None) for row in rows] == [None, None]
+
+
+def test_a_line_longer_than_the_header_is_that_rows_error_not_silently_cut(db_path):
+    data = b"register,registration_number,policy\ngosc,9123,P1,EXTRA\ngcc,04567,P2\n"
+    results = registrations.check_many(
+        db_path, registrations.read_csv(data), clients=CountingClients(), now=NOW
+    )
+    assert [(r["policy"], r["outcome"], r["error"]) for r in results] == [
+        (
+            "P1",
+            None,
+            "This line has 4 cells but the first line names 3 columns: name the others in the "
+            "first line, or remove the extra cells.",
+        ),
+        ("P2", "registered", None),
     ]
 
 
@@ -83,8 +101,40 @@ def test_accented_names_survive_the_round_trip():
             "The file has 10,001 rows; one upload can check at most 10,000. "
             "Split it into smaller files.",
         ),
+        (
+            b"register,registration_number,note,Note,note\nhcpc,PH1,a,b,c\n",
+            "duplicate_columns",
+            400,
+            "The column 'note' appears twice in the first line: give each column a name of its "
+            "own.",
+        ),
+        (
+            b"register,registration_number,,\nhcpc,PH1,a,b\n",
+            "duplicate_columns",
+            400,
+            "Two columns with values have no name in the first line: give each column a name "
+            "of its own.",
+        ),
+        (
+            b"register,registration_number,reason\nhcpc,PH1,renewal\n",
+            "reserved_columns",
+            400,
+            "The results add a column called 'reason', and the file has one already: rename "
+            "it. The results add: outcome, status_raw, name_on_register, name_match, "
+            "name_match_score, checked_at, source_url, evidence_sha256, stale, changed, "
+            "reason, error.",
+        ),
     ],
-    ids=["empty", "header-only", "missing-columns", "not-utf8", "10001-rows"],
+    ids=[
+        "empty",
+        "header-only",
+        "missing-columns",
+        "not-utf8",
+        "10001-rows",
+        "same-name-twice",
+        "two-unnamed-with-values",
+        "a-result-column",
+    ],
 )
 def test_a_csv_that_cannot_be_checked_gets_a_message_saying_what_to_do(data, code, status, message):
     with pytest.raises(InvalidInput) as caught:

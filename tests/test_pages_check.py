@@ -256,8 +256,12 @@ def test_the_upload_page_asks_for_the_key_and_a_file_in_a_protected_form(client)
     assert texts(html, ".upload-rules li") == [
         "A first row of column names, with the columns register (hcpc, gosc or gcc) and "
         "registration_number , and optionally name .",
-        "Any other columns are kept and come back in the results.",
+        "Any other columns are kept and come back in the results, so each needs a name of its "
+        "own, and none may be called like a result column (such as outcome or reason ).",
         'At most 10,000 rows and 5 MB. Save it as "CSV UTF-8".',
+        "At most 100 numbers we have not checked recently: recent answers come from our copy, "
+        "others are asked from the registers a few seconds apart. For more new numbers, upload "
+        "smaller files, or ask the service's operator to run finder check --csv .",
     ]
 
 

@@ -181,4 +181,5 @@ def upload_page(errors: dict[str, str], status: int):
         # The page says "{max_mb} MB": a fraction below 1 MB, never "0 MB".
         max_mb=f"{round(current_app.config['MAX_CONTENT_LENGTH'] / (1024 * 1024), 2):g}",
         max_rows=registrations.MAX_BULK_ROWS,
+        max_fetches=registrations.MAX_WEB_FETCHES,
     ), status
