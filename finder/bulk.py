@@ -83,6 +83,7 @@ def read_csv(data: bytes) -> list[dict]:
     except csv.Error as error:
         raise InvalidInput(f"The file is not a CSV we can read: {error}.", code="bad_csv") from None
     header, lines = _drop_empty_unnamed([_canonical(column) for column in header], lines)
+    header, lines = _drop_old_results(header, lines)
     _check_header(header)
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
@@ -108,7 +109,21 @@ def _drop_empty_unnamed(header: list[str], lines: list[list[str]]):
     def used(at: int) -> bool:
         return any(at < len(line) and line[at].strip() for line in lines)
 
-    keep = [at for at, column in enumerate(header) if column or used(at)]
+    return _only(header, lines, [at for at, column in enumerate(header) if column or used(at)])
+
+
+def _drop_old_results(header: list[str], lines: list[list[str]]):
+    """(header, lines) without the result columns of an earlier results file, uploaded again
+    to check it again: they are filled in afresh."""
+    ours = set(RESULT_COLUMNS[2:])
+    if not ours <= set(header):
+        return header, lines
+    return _only(header, lines, [at for at, column in enumerate(header) if column not in ours])
+
+
+def _only(header: list[str], lines: list[list[str]], keep: list[int]):
+    """(header, lines) with only the columns at `keep`; cells past the header stay at the end
+    of their line, where _csv_row finds them."""
     if len(keep) == len(header):
         return header, lines
     width = len(header)
@@ -136,7 +151,8 @@ def _check_header(header: list[str]) -> None:
     if taken:
         raise InvalidInput(
             f"The results add a column called {taken[0]!r}, and the file has one already: "
-            f"rename it. The results add: {', '.join(RESULT_COLUMNS[2:])}.",
+            f"rename it. The results add: {', '.join(RESULT_COLUMNS[2:])} (a whole results "
+            "file can be uploaded again as it is).",
             code="reserved_columns",
         )
 
@@ -149,8 +165,8 @@ def _csv_row(header: list[str], line: list[str]) -> dict:
     if extra:
         return BadRow(
             row,
-            f"This line has {len(line)} cells but the first line names {len(header)} "
-            "columns: name the others in the first line, or remove the extra cells.",
+            "This line has more cells than the first line has column names: name the other "
+            "columns in the first line, or remove the extra cells.",
         )
     return row
 

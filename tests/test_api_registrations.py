@@ -667,3 +667,11 @@ def test_checks_with_an_api_key_are_not_held_to_the_public_rate_limit(
     for _ in range(3):
         keyed = client.get("/api/v1/registrations/gosc/9123", headers=bearer(api_key))
         assert keyed.status_code == 200
+
+
+def test_another_authorization_scheme_is_not_taken_for_a_key(client, registers):
+    """A proxy's Basic credentials passed along must not turn a public check into a 401."""
+    response = client.get(
+        "/api/v1/registrations/gosc/9123", headers={"Authorization": "Basic dXNlcjpwYXNz"}
+    )
+    assert response.status_code == 200

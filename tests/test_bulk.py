@@ -41,6 +41,13 @@ def test_excels_byte_order_mark_blank_lines_short_rows_and_empty_columns_are_fin
     assert [getattr(row, "message", None) for row in rows] == [None, None]
 
 
+def test_a_results_file_can_be_checked_again_as_it_is(db_path):
+    rows = [{"policy": "P1", "register": "gosc", "registration_number": "9123"}]
+    first = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    again = registrations.read_csv(registrations.write_csv(first).encode())
+    assert again == rows  # the old results are dropped, to be filled in afresh
+
+
 def test_a_line_longer_than_the_header_is_that_rows_error_not_silently_cut(db_path):
     data = b"register,registration_number,policy\ngosc,9123,P1,EXTRA\ngcc,04567,P2\n"
     results = registrations.check_many(
@@ -50,8 +57,8 @@ def test_a_line_longer_than_the_header_is_that_rows_error_not_silently_cut(db_pa
         (
             "P1",
             None,
-            "This line has 4 cells but the first line names 3 columns: name the others in the "
-            "first line, or remove the extra cells.",
+            "This line has more cells than the first line has column names: name the other "
+            "columns in the first line, or remove the extra cells.",
         ),
         ("P2", "registered", None),
     ]
@@ -122,7 +129,7 @@ def test_accented_names_survive_the_round_trip():
             "The results add a column called 'reason', and the file has one already: rename "
             "it. The results add: outcome, status_raw, name_on_register, name_match, "
             "name_match_score, checked_at, source_url, evidence_sha256, stale, changed, "
-            "reason, error.",
+            "reason, error (a whole results file can be uploaded again as it is).",
         ),
     ],
     ids=[

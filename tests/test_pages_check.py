@@ -169,8 +169,9 @@ def test_an_outage_shows_the_last_answer_marked_as_such(client, registers):
     html = client.get("/check?register=gosc&number=9123").data
     assert texts(html, ".result-outcome .badge") == ["Registered", "Last known answer"]
     assert texts(html, ".result-stale") == [
-        "The register could not answer just now (register unavailable: outage page). This is "
-        "the last answer we had from it, checked 2 January 2020 at 03:04 UTC."
+        "The register did not give us an answer we could use just now (register unavailable: "
+        "outage page). This is the last clear answer we had from it, checked 2 January 2020 "
+        "at 03:04 UTC."
     ]
 
 
@@ -256,8 +257,9 @@ def test_the_upload_page_asks_for_the_key_and_a_file_in_a_protected_form(client)
     assert texts(html, ".upload-rules li") == [
         "A first row of column names, with the columns register (hcpc, gosc or gcc) and "
         "registration_number , and optionally name .",
-        "Any other columns are kept and come back in the results, so each needs a name of its "
-        "own, and none may be called like a result column (such as outcome or reason ).",
+        "Any other columns are kept and come back in the results, so no two may share a name, "
+        "and none may be called like a result column (such as outcome or reason ); an earlier "
+        "results file can be uploaded again as it is.",
         'At most 10,000 rows and 5 MB. Save it as "CSV UTF-8".',
         "At most 100 numbers we have not checked recently: recent answers come from our copy, "
         "others are asked from the registers a few seconds apart. For more new numbers, upload "

@@ -104,7 +104,7 @@ def describe(result: dict) -> list[str]:
     lines = [
         f"{REGISTER_NAMES[result['register']]} {result['registration_number']}: "
         f"{result['outcome'].replace('_', ' ')}"
-        + (" (stale: the register did not answer)" if result["stale"] else "")
+        + (" (stale: the last clear answer; see the reason)" if result["stale"] else "")
     ]
 
     def add(label: str, value: object) -> None:

@@ -98,10 +98,12 @@ def require_api_key() -> str:
 
 
 def optional_api_key() -> str | None:
-    """The key's name when a key was sent, None when none was. A key that was sent but is not
-    valid is the same 401 as where a key is required: an insurer whose key was revoked must
-    be told, not quietly served as the public."""
-    if not request.headers.get("Authorization", "").strip():
+    """The key's name when a Bearer key was sent, None when none was. A key that was sent but
+    is not valid is the same 401 as where a key is required: an insurer whose key was revoked
+    must be told, not quietly served as the public. Other Authorization schemes (a proxy's
+    Basic credentials, say) are not ours, and are ignored."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
         return None
     return require_api_key()
 
@@ -345,7 +347,8 @@ SCHEMAS = {
             "name_on_register": {"type": ["string", "null"]},
             "name_match": {
                 "type": ["object", "null"],
-                "description": "null when no name was given",
+                "description": "null when no name was given, or the register has none (not "
+                "found, or unknown with nothing stored)",
                 "properties": {
                     "verdict": {"type": "string", "enum": ["exact", "probable", "mismatch"]},
                     "score": {"type": "number", "minimum": 0, "maximum": 100},
@@ -357,7 +360,8 @@ SCHEMAS = {
             "evidence_sha256": {"type": ["string", "null"], "description": "Hash of that page"},
             "stale": {
                 "type": "boolean",
-                "description": "A cached answer given because the register could not answer now",
+                "description": "The last clear answer, given because the register could not "
+                "answer now, or answered with a status nobody has mapped yet: see reason",
             },
             "changed": {"type": "boolean", "description": "Differs from the previous check"},
             "reason": {"type": ["string", "null"], "description": "Why unknown or stale"},
