@@ -98,6 +98,9 @@ def _check_numbers(db, run_id, register, people, options, budget, done, total) -
             if stop:
                 set_state(db, run_id, register, "failed")
                 return False
+            # After an outage the register is left alone for a while: wait, so that the next
+            # check asks it again rather than failing at once and counting as another failure.
+            options.clients.wait_out_pause(register)
             continue
         failures = 0
         with transaction(db) as tx:

@@ -184,6 +184,7 @@ class RegisterClients:
         *,
         outage_cooldown: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
         busy_timeout: float = REGISTER_BUSY_TIMEOUT,
     ) -> None:
         self.sessions = sessions
@@ -191,6 +192,7 @@ class RegisterClients:
         self.outage_cooldown = outage_cooldown
         self.busy_timeout = busy_timeout
         self._clock = clock
+        self._sleep = sleep
         self._locks = {register: threading.Lock() for register in REGISTERS}
         self._down: dict[str, tuple[float, RegisterUnavailable]] = {}
 
@@ -203,6 +205,16 @@ class RegisterClients:
             return self._lookup(register, number)
         finally:
             lock.release()
+
+    def wait_out_pause(self, register: str) -> float:
+        """Wait until a register left alone after an outage may be asked again (for a long
+        walk, which would rather wait than fail every check meanwhile); the seconds waited."""
+        down = self._down.get(register)
+        wait = down[0] - self._clock() if down else 0.0
+        if wait <= 0:
+            return 0.0
+        self._sleep(wait)
+        return wait
 
     def _lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
         """One lookup, with the register's lock held."""
@@ -235,7 +247,8 @@ def clients_from_config(config: dict, **session_options: Any) -> RegisterClients
     }
     base_urls = {register: str(config[f"{register.upper()}_URL"]) for register in REGISTERS}
     cooldown = 0.0 if interval == 0 else 60.0
-    return RegisterClients(sessions, base_urls, outage_cooldown=cooldown)
+    timing = {k: v for k, v in session_options.items() if k in ("clock", "sleep")}
+    return RegisterClients(sessions, base_urls, outage_cooldown=cooldown, **timing)
 
 
 @dataclass

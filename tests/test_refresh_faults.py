@@ -13,7 +13,7 @@ from refresh_world import (
     run_refresh,
 )
 
-from finder import db, importer, refresh, search
+from finder import db, importer, refresh, registrations, search
 
 
 @pytest.fixture
@@ -142,6 +142,33 @@ def test_hcpc_refresh_checks_every_physiotherapist_and_retires_those_not_found(
         "unchanged": 3,
         "retired": 0,
     }
+
+
+def test_one_hcpc_outage_pauses_the_walk_instead_of_failing_it(
+    data_dir, postcode_table, world, main_db
+):
+    """After a register fails, it is left alone for a minute. The walk waits that minute out
+    rather than fail the next checks at once (which counted as failures and stopped it)."""
+    importer.import_csv(main_db, PROVIDERS.encode(), postcode_table)
+    world.fault("500", register="hcpc", times=4)  # one check's every attempt
+    clock = {"now": 0.0, "slept": []}
+
+    def sleep(seconds):
+        clock["slept"].append(seconds)
+        clock["now"] += seconds
+
+    config = {f"{r.upper()}_URL": world.base_url(r) for r in ("hcpc", "gosc", "gcc")}
+    config.update(REQUEST_INTERVAL=0.001, CONTACT="tests <tests@example.invalid>")
+    clients = registrations.clients_from_config(config, sleep=sleep, clock=lambda: clock["now"])
+    options = refresh.Options(clients=clients, postcodes=postcode_table)
+    try:
+        summary = refresh.refresh(db.main_db_path(data_dir), ["hcpc"], options)
+    finally:
+        clients.close()
+    hcpc = summary["registers"]["hcpc"]
+    assert hcpc["state"] == "done_with_errors"
+    assert hcpc["pages"] == 2  # the two checks after the pause asked the register
+    assert max(clock["slept"]) == pytest.approx(60.0, abs=1.0)
 
 
 def test_search_keeps_answering_consistently_while_a_refresh_writes(
