@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 from common import cpu_note
-from search import postcode_table, random_postcodes
+from search import random_postcodes, sample_directory
 
-from finder import create_app, db, demo
+from finder import create_app
 
 
 def wsgi_get(app, path: str) -> bytes:
@@ -76,13 +76,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="finder-bench-") as tmp:
-        work = Path(tmp)
-        table = postcode_table(work)
-        data_dir = work / "data"
-        data_dir.mkdir()
-        db.postcodes_db_path(data_dir).symlink_to(table)
-        database = db.open_main(data_dir)
-        loaded = demo.load_sample(database, table, args.size, seed=1)
+        data_dir, table, database, loaded = sample_directory(Path(tmp), args.size)
         database.close()
         app = create_app({"DATA_DIR": str(data_dir)})
         app.add_url_rule("/bench/ping", "bench_ping", lambda: "ok")

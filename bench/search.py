@@ -51,6 +51,18 @@ def postcode_table(work: Path) -> Path:
     return postcodes.build(work / "postcodes.db").path
 
 
+def sample_directory(work: Path, size: int):
+    """(data folder, postcode table path, open main database, load summary): a sample
+    directory of `size` practices in a data folder under `work`."""
+    table = postcode_table(work)
+    data_dir = work / "data"
+    data_dir.mkdir()
+    if table.parent != data_dir:
+        db.postcodes_db_path(data_dir).symlink_to(table)
+    database = db.open_main(data_dir)
+    return data_dir, table, database, demo.load_sample(database, table, size, seed=1)
+
+
 def random_postcodes(path: Path, count: int, seed: int) -> list[tuple[str, float, float]]:
     table = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     rows = table.execute(
@@ -273,14 +285,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="finder-bench-") as tmp:
-        work = Path(tmp)
-        table = postcode_table(work)
-        data_dir = work / "data"
-        data_dir.mkdir()
-        if table.parent != data_dir:
-            db.postcodes_db_path(data_dir).symlink_to(table)
-        database = db.open_main(data_dir)
-        loaded = demo.load_sample(database, table, args.size, seed=1)
+        data_dir, table, database, loaded = sample_directory(Path(tmp), args.size)
         print(
             f"Sample directory: {loaded.practices:,} practices, {loaded.practitioners:,} "
             f"practitioners, loaded in {loaded.seconds:.1f} s",
