@@ -26,7 +26,7 @@ from pathlib import Path
 from common import cpu_note
 from search import random_postcodes, sample_directory
 
-from finder import create_app
+from finder import create_app  # noqa: E402
 
 
 def wsgi_get(app, path: str) -> bytes:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from common import ServedApp, cpu_note, per_call_seconds, requests_per_second
 
-from finder import config, postcodes
+from finder import config  # noqa: E402
+from finder.places import postcodes  # noqa: E402
 
 
 def sample_postcodes(path: Path, n: int) -> list[str]:

@@ -29,7 +29,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fakeregister import fake_register  # noqa: E402
 from refresh_world import leeds_world, run_refresh  # noqa: E402
 
-from finder import centres, config, db, postcodes  # noqa: E402
+from finder import config, db, vocabulary  # noqa: E402
+from finder.places import postcodes  # noqa: E402
+from finder.refresh import centres  # noqa: E402
 from scrapers import gcc, gosc  # noqa: E402
 
 INTERVAL = 2.0
@@ -109,7 +111,7 @@ def bench_uk_walk(table_path: Path) -> None:
         started = time.perf_counter()
         plan = centres.plan_for(table, register)
         planned = time.perf_counter() - started
-        radius_km = centres.RADIUS_MILES[register] * centres.KM_PER_MILE
+        radius_km = centres.RADIUS_MILES[register] * vocabulary.KM_PER_MILE
         pages = 0
         sightings = 0.0
         for centre in plan:

@@ -20,8 +20,9 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from common import ROOT, cpu_note
 
-from finder import apikeys, create_app, db, registrations
-from scrapers import gcc, gosc, hcpc
+from finder import create_app, db, registrations, vocabulary  # noqa: E402
+from finder.registrations import apikeys  # noqa: E402
+from scrapers import gcc, gosc, hcpc  # noqa: E402
 
 NOW = datetime.now(UTC)
 PAGES = [  # (label, parser, saved page)
@@ -45,7 +46,7 @@ def fill_cache(data_dir: Path, count: int) -> list[dict]:
     checked_at = NOW.isoformat(timespec="seconds")
     cached, rows = [], []
     for i in range(count):
-        register = registrations.REGISTERS[i % 3]
+        register = vocabulary.REGISTERS[i % 3]
         number = {"hcpc": f"PH{100000 + i}", "gosc": str(10000 + i), "gcc": f"{i:05d}"}[register]
         name = f"Person{i} Example"
         cached.append(
@@ -55,7 +56,7 @@ def fill_cache(data_dir: Path, count: int) -> list[dict]:
                 "outcome": "registered",
                 "status_raw": "Registered",
                 "name_on_register": name,
-                "profession": registrations.PROFESSIONS[register],
+                "profession": vocabulary.PROFESSION_OF_REGISTER[register],
                 "checked_at": checked_at,
                 "source_url": f"https://register.example/{number}",
                 "evidence_sha256": "0" * 64,

@@ -36,9 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from finder import db, demo, directory, postcodes, search, spatial  # noqa: E402
+from finder import db, directory, search  # noqa: E402
 from finder.config import default_data_dir  # noqa: E402
+from finder.directory import demo  # noqa: E402
 from finder.errors import FinderError  # noqa: E402
+from finder.places import postcodes  # noqa: E402
+from finder.search import spatial  # noqa: E402
 
 RADII_KM = (5, 10, 25)
 
@@ -156,8 +159,8 @@ def in_process(database, centres, naive_centres) -> list[tuple]:
 SERVER = """
 import logging, sys, waitress
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is expected here
-from finder import create_app
-from finder.web.requests_db import reader_db
+from finder import create_app  # noqa: E402
+from finder.web.requests_db import reader_db  # noqa: E402
 app = create_app({"DATA_DIR": sys.argv[1]})
 app.add_url_rule("/bench/ping", "bench_ping", lambda: "ok")  # the trivial endpoint
 app.add_url_rule(  # one SQLite statement on the connection a search uses, and nothing else

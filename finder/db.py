@@ -14,14 +14,16 @@ from pathlib import Path
 
 import sqlite_utils
 
-# Modules whose MIGRATIONS set is applied, in this order.
+# Modules whose MIGRATIONS set is applied, in this order. The sets keep the names they had when
+# each was a flat module ("finder.directory", ...): sqlite-utils records applied migrations by
+# (set name, function name), so those names are historical labels and must never change.
 MIGRATION_MODULES = [
-    "finder.registrations",
-    "finder.directory",
-    "finder.stored_listings",
-    "finder.apikeys",
-    "finder.importer",
-    "finder.refresh",
+    "finder.registrations.store",
+    "finder.directory.schema",
+    "finder.directory.stored_listings",
+    "finder.registrations.apikeys",
+    "finder.directory.importer",
+    "finder.refresh.schema",
 ]
 
 
@@ -55,6 +57,35 @@ def connect(path: str | os.PathLike) -> sqlite_utils.Database:
     if db.execute("pragma journal_mode").fetchone()[0] != "wal":
         db.enable_wal()
     return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database, *, commit: bool = True) -> Iterator:
+    """Run the block in one write transaction, so readers see all of it or none of it.
+
+    A refresh page or an import lands whole. Writes made through `atomic` inside it join it.
+    Inside it, write with SQL or the owning package's functions, not sqlite-utils table
+    methods: those commit on their own. `commit=False` rolls the block back (a dry run).
+    """
+    if db.conn.in_transaction:
+        db.conn.commit()  # an implicit transaction left open by a plain statement
+    db.conn.execute("begin immediate")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    if commit:
+        db.conn.commit()
+    else:
+        db.conn.rollback()
+
+
+def changed(db: sqlite_utils.Database, run) -> bool:
+    """True when `run()` (one upsert) wrote a row: SQLite's total_changes moved."""
+    before = db.conn.total_changes
+    run()
+    return db.conn.total_changes != before
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from typing import Any
 
 from bs4 import BeautifulSoup
 
+from finder import vocabulary
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed, ScraperError
 from scrapers.records import (
     INACTIVE,
@@ -59,7 +60,7 @@ __all__ = [
     "register_module",
 ]
 
-REGISTERS = ("hcpc", "gosc", "gcc")
+REGISTERS = vocabulary.REGISTERS
 # Page kinds each register's saved pages can be: kind -> parser function name.
 PAGE_KINDS = {
     "hcpc": {"detail": "parse_detail"},

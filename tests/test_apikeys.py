@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from finder import apikeys
 from finder.errors import InvalidInput, NotFound
+from finder.registrations import apikeys
 
 
 def test_a_new_key_verifies_as_its_name_and_only_its_hash_is_stored(main_db):

@@ -7,8 +7,9 @@ import sqlite3
 
 import pytest
 
-from finder import areas, db
+from finder import db
 from finder.cli import cli
+from finder.places import areas
 
 
 def rows(data_dir, sql):

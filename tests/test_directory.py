@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from finder import directory, listings, search
+from finder import directory, search
+from finder.directory import listings
 from finder.errors import InvalidInput
 
 OSTEO = {

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from finder import importer, search
+from finder import search
 from finder.cli import cli
+from finder.directory import importer
 from finder.errors import InvalidInput
 
 HEADER = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from finder.namematch import match
+from finder.registrations.namematch import match
 
 CASES = [
     # (name given, name on register, verdict)

@@ -12,7 +12,8 @@ from test_api_registrations import PAGE_HASH, StubRegisters, registration
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from finder import apikeys, create_app
+from finder import create_app
+from finder.registrations import apikeys
 from finder.web.ratelimit import RateLimiter
 from scrapers.errors import RegisterUnavailable
 

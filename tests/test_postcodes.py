@@ -1,8 +1,8 @@
 import pytest
 from geopy.distance import great_circle
 
-from finder import postcodes
 from finder.errors import InvalidInput, NotCovered, NotFound
+from finder.places import postcodes
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,7 @@ def test_cli_refresh_prints_a_json_summary(runner, monkeypatch, postcode_table, 
         monkeypatch.setenv(f"FINDER_{register.upper()}_URL", world.base_url(register))
     monkeypatch.setenv("FINDER_REQUEST_INTERVAL", "0")
     monkeypatch.setattr(
-        "finder.centres.plan_for", lambda table, register: leeds_centres(table)[register]
+        "finder.refresh.centres.plan_for", lambda table, register: leeds_centres(table)[register]
     )
     from finder.cli import cli
 
@@ -293,7 +293,7 @@ def test_serve_and_refresh_log_one_line_per_event_at_info(
     monkeypatch.setenv("FINDER_REQUEST_INTERVAL", "0")
     monkeypatch.setenv("FINDER_PORT", "0")
     monkeypatch.setattr(
-        "finder.centres.plan_for", lambda table, register: leeds_centres(table)[register]
+        "finder.refresh.centres.plan_for", lambda table, register: leeds_centres(table)[register]
     )
     monkeypatch.setattr("waitress.serve", lambda app, **kwargs: None)
     configured = []

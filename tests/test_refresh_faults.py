@@ -13,7 +13,8 @@ from refresh_world import (
     run_refresh,
 )
 
-from finder import db, importer, refresh, registrations, search
+from finder import db, refresh, registrations, search
+from finder.directory import importer
 
 
 @pytest.fixture
@@ -220,7 +221,7 @@ def test_a_search_cut_off_by_the_page_cap_is_reported_and_nothing_is_retired(
     run_refresh(data_dir, world, postcode_table, registers=("gosc",))
     before = directory_tables(db.open_main(data_dir))
     world.gosc_practices.remove(world.gosc_practices[0])  # gone, but the walk is cut short
-    monkeypatch.setattr(refresh, "MAX_PAGES_PER_SEARCH", 1)
+    monkeypatch.setattr(refresh.walk, "MAX_PAGES_PER_SEARCH", 1)
 
     summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
 

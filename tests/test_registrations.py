@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from finder import registrations
+from finder import registrations, vocabulary
 from finder.errors import InvalidInput, NotFound
 from scrapers.errors import LayoutChanged, RegisterUnavailable
 from scrapers.records import NotFound as RegisterNotFound
@@ -68,7 +68,7 @@ def test_a_first_check_asks_the_register_and_records_the_evidence(main_db):
         "status_raw": "Registered",
         "name_on_register": "Ellis Example",
         "name_match": {"verdict": "probable", "score": 85.0, "name_given": "Dr E. Example"},
-        "checked_at": "2025-03-03T09:00:00+00:00",
+        "checked_at": "2025-03-03T09:00:00Z",
         "source_url": URL,
         "evidence_sha256": "sha-of-Ellis Example-Registered",
         "stale": False,
@@ -90,7 +90,7 @@ def test_an_answer_older_than_a_week_is_checked_again(main_db):
     clients = ScriptedClients(person(), person())
     check(main_db, clients)
     later = check(main_db, clients, at=NOW + timedelta(days=7, minutes=1))
-    assert later["checked_at"] == "2025-03-10T09:01:00+00:00"
+    assert later["checked_at"] == "2025-03-10T09:01:00Z"
     assert len(clients.asked) == 2
 
 
@@ -166,7 +166,7 @@ def test_without_a_good_answer_a_failure_is_unknown_with_the_reason(main_db):
         "status_raw": None,
         "name_on_register": None,
         "name_match": None,
-        "checked_at": "2025-03-03T09:00:00+00:00",
+        "checked_at": "2025-03-03T09:00:00Z",
         "source_url": URL,
         "evidence_sha256": None,
         "stale": False,
@@ -325,7 +325,7 @@ def test_after_an_outage_the_register_is_left_alone_for_a_while():
             raise RegisterUnavailable("HTTP 503 after 4 attempts", url)
 
     clock = [0.0]
-    sessions = {register: Session() for register in registrations.REGISTERS}
+    sessions = {register: Session() for register in vocabulary.REGISTERS}
     clients = registrations.RegisterClients(
         sessions, {r: "http://reg.invalid" for r in sessions}, clock=lambda: clock[0]
     )
@@ -347,7 +347,7 @@ def test_a_check_that_did_not_ask_the_down_register_keeps_no_one_elses_evidence(
         def fetch(self, url, params=None):
             raise RegisterUnavailable("HTTP 503 after 4 attempts", url)
 
-    sessions = {register: Session() for register in registrations.REGISTERS}
+    sessions = {register: Session() for register in vocabulary.REGISTERS}
     clients = registrations.RegisterClients(
         sessions, {r: "http://reg.invalid" for r in sessions}, clock=lambda: 0.0
     )
@@ -437,7 +437,7 @@ def test_a_busy_register_with_nothing_cached_says_try_again_with_503(main_db):
 
 
 def test_a_lookup_waits_only_so_long_for_another_check_of_the_register():
-    sessions = {register: object() for register in registrations.REGISTERS}
+    sessions = {register: object() for register in vocabulary.REGISTERS}
     clients = registrations.RegisterClients(
         sessions, {r: "http://reg.invalid" for r in sessions}, busy_timeout=0.05
     )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fakeregister import fake_register
 
-from finder import db, registrations
+from finder import db, registrations, vocabulary
 from finder.registrations import RegisterClients
 from scrapers.http import PoliteSession
 
@@ -57,9 +57,9 @@ def clients(fake, fake_time):
             clock=fake_time.clock,
             sleep=fake_time.sleep,
         )
-        for register in registrations.REGISTERS
+        for register in vocabulary.REGISTERS
     }
-    base_urls = {register: fake.base_url(register) for register in registrations.REGISTERS}
+    base_urls = {register: fake.base_url(register) for register in vocabulary.REGISTERS}
     clients = RegisterClients(sessions, base_urls, outage_cooldown=0, clock=fake_time.clock)
     yield clients
     clients.close()

@@ -11,11 +11,13 @@ import pytest
 from geopy.distance import great_circle
 
 import scrapers
-from finder import db, directory, listings, search, spatial
+from finder import db, directory, search, vocabulary
+from finder.directory import listings
 from finder.errors import InvalidInput
+from finder.search import spatial
 from scrapers import gosc as real_gosc
 
-PROFESSIONS = list(directory.PROFESSIONS)
+PROFESSIONS = list(vocabulary.PROFESSIONS)
 # Centres across the UK, Northern Ireland included: (name, latitude, longitude).
 CENTRES = [
     ("Leeds", 53.8199, -1.5721),
@@ -31,7 +33,7 @@ CENTRES = [
 def add_practice(db, key: int, lat: float, lon: float, professions=("physiotherapist",)):
     people = []
     for n, profession in enumerate(professions):
-        register = directory.PROFESSIONS[profession]
+        register = vocabulary.REGISTER_OF_PROFESSION[profession]
         number = {
             "hcpc": f"PH9{key:03d}{n:02d}",
             "gosc": f"9{key:03d}{n}",

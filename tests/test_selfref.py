@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from finder import areas, selfref
+from finder import selfref
+from finder.places import areas
 
 TODAY = dt.date(2026, 11, 28)
 

@@ -12,7 +12,8 @@ import random
 
 import pytest
 
-from finder import db, directory, listings, stored_listings
+from finder import db, directory
+from finder.directory import listings, stored_listings
 
 REGISTERS = {"physiotherapist": "hcpc", "osteopath": "gosc", "chiropractor": "gcc"}
 

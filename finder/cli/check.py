@@ -13,7 +13,7 @@ import click
 
 from finder import db, registrations
 from finder.cli import cli, load_config
-from finder.registrations import REGISTER_NAMES
+from finder.vocabulary import REGISTER_NAMES
 
 
 @cli.command(name="check")

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
-from finder import db, importer, postcodes
+from finder import db
 from finder.cli import cli, load_config
+from finder.directory import importer
+from finder.places import postcodes
 
 
 @cli.command(name="import")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from finder import apikeys, db
+from finder import db
 from finder.cli import cli, load_config
+from finder.registrations import apikeys
 
 
 @cli.group(name="keys")

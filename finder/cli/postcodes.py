@@ -6,8 +6,9 @@ import json
 
 import click
 
-from finder import db, postcodes
+from finder import db
 from finder.cli import cli, load_config
+from finder.places import postcodes
 
 
 @cli.group(name="postcodes")

@@ -6,15 +6,16 @@ import json
 
 import click
 
-from finder import db, postcodes, refresh, registrations
+from finder import db, refresh, registrations
 from finder.cli import cli, load_config
 from finder.cli.serve import configure_logging
+from finder.places import postcodes
 
 NAMES = {"gosc": "GOsC", "gcc": "GCC", "hcpc": "HCPC"}
 
 
 @cli.command(name="refresh")
-@click.argument("register", type=click.Choice(["all", *refresh.REGISTERS]), default="all")
+@click.argument("register", type=click.Choice(["all", *refresh.WALK_ORDER]), default="all")
 @click.option("--resume", is_flag=True, help="Continue the last unfinished refresh.")
 @click.option("--dry-run", is_flag=True, help="Walk the registers but change nothing here.")
 @click.option(
@@ -43,7 +44,7 @@ def refresh_command(
     configure_logging()
     config = load_config()
     data_dir = config["DATA_DIR"]
-    registers = list(refresh.REGISTERS) if register == "all" else [register]
+    registers = list(refresh.WALK_ORDER) if register == "all" else [register]
     table = postcodes.PostcodeTable(db.postcodes_db_path(data_dir))
     clients = registrations.clients_from_config(config)
     bars: dict[str, object] = {}

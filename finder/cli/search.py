@@ -6,11 +6,12 @@ import json
 
 import click
 
-from finder import db, demo, directory, postcodes, search
+from finder import db, directory, search
 from finder.cli import cli, load_config
-from finder.directory import PROFESSIONS, SAMPLE_SOURCE
+from finder.directory import SAMPLE_SOURCE, demo
 from finder.errors import InvalidInput
-from finder.listings import REGISTER_NAMES
+from finder.places import postcodes
+from finder.vocabulary import PROFESSIONS, REGISTER_NAMES, base_urls
 
 OPTIONS = {"radius_km": "--radius-km", "page": "--page", "per_page": "--per-page"}
 SAMPLE_NOTICE = "Sample data: these practices and people are fictional, made up for demonstration."
@@ -65,7 +66,7 @@ def search_command(
     finally:
         table.close()
         database.close()
-    bases = {r: config[f"{r.upper()}_URL"] for r in REGISTER_NAMES}
+    bases = base_urls(config)
     if as_json:
         click.echo(json.dumps(found.to_dict(bases), indent=2))
         return

@@ -9,8 +9,9 @@ import textwrap
 
 import click
 
-from finder import areas, db, postcodes, selfref
+from finder import db, selfref
 from finder.cli import cli, load_config
+from finder.places import areas, postcodes
 
 
 class PostcodeOrCommand(click.Group):

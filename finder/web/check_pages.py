@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from finder import apikeys, registrations
 from finder import db as database
+from finder import registrations
 from finder.errors import InvalidInput
+from finder.registrations import apikeys
 from finder.web.csrf import CsrfError, csrf_token, verify_csrf
 from finder.web.errors import describe_size
 from finder.web.registrations_api import register_clients, retry_after_if_limited

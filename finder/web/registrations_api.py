@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 
-from finder import apikeys, registrations
 from finder import db as database
-from finder.bulk import BadRow
+from finder import registrations
 from finder.errors import InvalidInput
+from finder.registrations import apikeys
+from finder.registrations.bulk import BadRow
 from finder.web.openapi import error_responses
 from finder.web.ratelimit import RateLimiter
 from finder.web.requests_db import get_db

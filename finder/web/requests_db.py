@@ -23,7 +23,7 @@ import sqlite_utils
 from flask import Flask, current_app, g
 
 from finder import db as database
-from finder.postcodes import PostcodeTable
+from finder.places.postcodes import PostcodeTable
 
 RECHECK_SECONDS = 1.0  # a rebuilt postcode table is noticed within this long
 

@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 
-from finder import listings, search
-from finder.directory import PROFESSIONS, SAMPLE_SOURCE
+from finder import search
+from finder.directory import SAMPLE_SOURCE, listings
 from finder.errors import InvalidInput, NotCovered, NotFound
+from finder.vocabulary import KM_PER_MILE, PROFESSIONS, REGISTERS
 from finder.web.openapi import error_responses
 from finder.web.requests_db import reader_db, reader_handles, reader_postcodes
 
@@ -42,9 +43,7 @@ def base_urls() -> dict[str, str]:
     """The registers' addresses (settings, so tests can point them at a fake register); made
     once a request, as a page asks for them once a practitioner."""
     if "register_base_urls" not in g:
-        g.register_base_urls = {
-            r: current_app.config.get(f"{r.upper()}_URL") for r in listings.REGISTER_NAMES
-        }
+        g.register_base_urls = {r: current_app.config.get(f"{r.upper()}_URL") for r in REGISTERS}
     return g.register_base_urls
 
 
@@ -113,7 +112,7 @@ def results():
         query = search.Query.from_params(
             values["postcode"],
             [values["profession"]] if values["profession"] else [],
-            values["miles"] * search.KM_PER_MILE,
+            values["miles"] * KM_PER_MILE,
             _page_number(request.args.get("page")),
         )
         found = search.search_postcode(*reader_handles(), query)
@@ -405,7 +404,7 @@ _HIT = {
                 "properties": {
                     "name": {"type": "string"},
                     "profession": {"type": "string", "enum": list(PROFESSIONS)},
-                    "register": {"type": "string", "enum": list(listings.REGISTER_NAMES)},
+                    "register": {"type": "string", "enum": list(REGISTERS)},
                     "registration_number": {"type": "string"},
                     "registration": _REGISTRATION,
                     "register_url": {

@@ -28,17 +28,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
-from sqlite_utils import Migrations
 
-from finder import centres as centre_plans
-from finder import directory, refresh_checks, registrations
-from finder.batch import transaction
+from finder import registrations, times
+from finder.db import transaction
 from finder.errors import InvalidInput
-from finder.refresh_pages import apply_page, fetch_page, prepare_gcc, prepare_gosc
-from finder.refresh_runs import (  # noqa: F401 - RefreshLock(ed) are part of this API
+from finder.refresh import centres as centre_plans
+from finder.refresh import recheck as refresh_checks
+from finder.refresh.pages import apply_page, fetch_page, prepare_gcc, prepare_gosc
+from finder.refresh.runs import (
     Progress,
     RefreshLock,
-    RefreshLocked,
     RefreshStopped,
     progress_row,
     record_error,
@@ -50,36 +49,11 @@ from finder.refresh_runs import (  # noqa: F401 - RefreshLock(ed) are part of th
 )
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("finder.refresh")
 
-MIGRATIONS = Migrations("finder.refresh")
 
-REGISTERS = ("gosc", "gcc", "hcpc")  # the order a refresh of all of them takes
+WALK_ORDER = ("gosc", "gcc", "hcpc")  # the order a refresh of all of them takes
 MAX_PAGES_PER_SEARCH = 200  # a search longer than this means paging is broken
-
-
-@MIGRATIONS()
-def create_refresh_tables(db: sqlite_utils.Database) -> None:
-    for statement in (
-        """create table refresh_runs (id integer primary key, registers text not null,
-            started_at text not null, finished_at text, state text not null)""",
-        """create table refresh_progress (run_id integer not null, register text not null,
-            centre integer not null default 0, page integer not null default 0,
-            cursor text not null default '', pages integer not null default 0,
-            seconds real not null default 0, state text not null default 'pending',
-            primary key (run_id, register))""",
-        """create table refresh_seen (run_id integer not null, register text not null,
-            kind text not null, key text not null, action text not null, note text,
-            primary key (run_id, register, kind, key)) without rowid""",
-        """create table refresh_errors (id integer primary key, run_id integer not null,
-            register text not null, at text not null, place text not null,
-            message text not null, skipped integer not null)""",
-        """create table gosc_registrants (register_id text primary key,
-            registration_number text not null, name text, resolved_at text not null)""",
-        "alter table practices add column retired_reason text",
-        "alter table practitioners add column retired_reason text",
-    ):
-        db.execute(statement)
 
 
 @dataclass
@@ -124,7 +98,7 @@ def run(db: sqlite_utils.Database, run_id: int, options: Options) -> dict:
     with db.conn:
         db.execute(
             "update refresh_runs set state = ?, finished_at = ? where id = ?",
-            (state, directory.now_iso() if state == "finished" else None, run_id),
+            (state, times.now_iso() if state == "finished" else None, run_id),
         )
     return summary(db, run_id)
 
@@ -234,7 +208,7 @@ def _finish_walk(db, run_id: int, register: str) -> None:
         set_state(db, run_id, register, "done_with_errors")
         return
     reason = f"no longer listed by {register.upper()} (refresh run {run_id})"
-    now = directory.now_iso()
+    now = times.now_iso()
     seen = "select key from refresh_seen where run_id = ? and register = ? and kind = ?"
     with transaction(db) as tx:
         for kind, table, key_sql in (

@@ -14,9 +14,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from finder.postcodes import OUTSIDE_AREAS, PostcodeTable
+from finder.places.postcodes import OUTSIDE_AREAS, PostcodeTable
+from finder.vocabulary import KM_PER_MILE
 
-KM_PER_MILE = 1.609344
 # How far a practice may lie from its district's centre: most districts are a few km across;
 # large rural ones are covered because their neighbours' circles overlap them too.
 DISTRICT_MARGIN_KM = 5.0

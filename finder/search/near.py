@@ -18,11 +18,10 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from finder import directory
-from finder.directory import PROFESSION_BITS, PROFESSIONS
+from finder.directory.listings import Hit, load_hits
 from finder.errors import InvalidInput
-from finder.listings import KM_PER_MILE, Hit, load_hits
-from finder.spatial import PointIndex
-from finder.spatial import distance_km as distance_km  # the pages and the benchmark use it here
+from finder.search.spatial import PointIndex
+from finder.vocabulary import KM_PER_MILE, PROFESSION_BITS, PROFESSIONS
 
 MAX_SEARCH_KM = 1500.0  # past the whole UK: wider than this is never useful
 

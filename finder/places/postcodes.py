@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from finder import areas
 from finder.errors import DataMissing, InvalidInput, NotCovered, NotFound
+from finder.places import areas
 
 OUTWARD = re.compile(r"[A-Z][0-9]{1,2}|[A-Z][0-9][A-Z]|[A-Z]{2}[0-9]{1,2}|[A-Z]{2}[0-9][A-Z]")
 INWARD = re.compile(r"[0-9][A-Z]{2}")

@@ -15,17 +15,10 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from finder import stored_listings
-from finder.directory import PROFESSIONS, REGISTER_NAMES, SAMPLE_SOURCE
-from finder.stored_listings import PRACTICE_FIELDS, PRACTITIONER_FIELDS
-
-KM_PER_MILE = 1.609344
-REGISTER_FULL_NAMES = {
-    "hcpc": "Health and Care Professions Council",
-    "gosc": "General Osteopathic Council",
-    "gcc": "General Chiropractic Council",
-}
-
+from finder.directory import stored_listings
+from finder.directory.practices import SAMPLE_SOURCE
+from finder.directory.stored_listings import PRACTICE_FIELDS, PRACTITIONER_FIELDS
+from finder.vocabulary import KM_PER_MILE, PROFESSIONS, REGISTER_NAMES
 
 _URL_BUILDERS: dict | None = None  # register -> (default base URL, number -> URL), built once
 

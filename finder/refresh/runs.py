@@ -10,8 +10,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from finder import directory
-from finder.batch import transaction
+from finder import times
+from finder.db import transaction
 from finder.errors import FinderError
 
 
@@ -53,7 +53,7 @@ class RefreshLock:
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {directory.now_iso()}")
+        handle.write(f"pid {os.getpid()}, started {times.now_iso()}")
         handle.flush()
         self._file = handle
         return self
@@ -73,7 +73,7 @@ def start_run(db: sqlite_utils.Database, registers: list[str]) -> int:
         )
         run_id = tx.conn.execute(
             "insert into refresh_runs (registers, started_at, state) values (?, ?, 'running')",
-            (json.dumps(registers), directory.now_iso()),
+            (json.dumps(registers), times.now_iso()),
         ).lastrowid
         tx.conn.executemany(
             "insert into refresh_progress (run_id, register) values (?, ?)",
@@ -111,7 +111,7 @@ def record_error(
         db.execute(
             "insert into refresh_errors (run_id, register, at, place, message, skipped) "
             "values (?, ?, ?, ?, ?, ?)",
-            (run_id, register, directory.now_iso(), place, str(error), int(skipped)),
+            (run_id, register, times.now_iso(), place, str(error), int(skipped)),
         )
 
 

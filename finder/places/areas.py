@@ -10,7 +10,7 @@ import csv
 from functools import cache
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 NATIONS = ("england", "scotland", "wales", "northern_ireland")
 NATION_NAMES = {
     "england": "England",

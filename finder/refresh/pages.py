@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from finder import directory, postcodes
-from finder.batch import changed, transaction
+from finder import directory, times
+from finder.db import changed, transaction
 from finder.errors import FinderError
+from finder.places import postcodes
 from scrapers import gcc, gosc
 from scrapers.errors import require_ok
 from scrapers.records import Practice, Registration, ResultPage
@@ -135,7 +136,7 @@ def apply_page(
         for name, number, reg_name in prepared.resolved:
             tx.conn.execute(
                 "insert or replace into gosc_registrants values (?, ?, ?, ?)",
-                (name, number, reg_name, directory.now_iso()),
+                (name, number, reg_name, times.now_iso()),
             )
         for row in prepared.practitioners:
             pair = (row["register"], row["registration_number"])

@@ -4,8 +4,6 @@ Cached answers are read in a few batched queries (no per-row query, fetch or com
 file of answers already in the cache takes well under a second. Rows that need the register
 are fetched with one thread per register, each register's session staying polite (one request
 at a time, spaced out). A bad row gets its own `error` and never stops the batch.
-
-Re-exported by finder.registrations, which is the interface other modules use.
 """
 
 from __future__ import annotations
@@ -19,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from finder import db as database
-from finder import registrations as regs
 from finder.errors import FinderError, InvalidInput
+from finder.registrations.check import CheckResult, fetch_and_record, name_match, result_from_row
+from finder.registrations.policy import is_fresh, normalise_number, normalise_register
+from finder.registrations.store import read_current
 
 MAX_BULK_ROWS = 10_000
 # A web request checks at most this many registrations that are not fresh in the cache (each
@@ -196,20 +196,18 @@ def count_needing_register(
         if not isinstance(row, dict) or isinstance(row, BadRow):
             continue
         try:
-            register = regs.normalise_register(row.get("register"))
-            keys.add((register, regs.normalise_number(register, row.get("registration_number"))))
+            register = normalise_register(row.get("register"))
+            keys.add((register, normalise_number(register, row.get("registration_number"))))
         except FinderError:
             continue
     if refresh:
         return len(keys)
     connection = database.connect(db_path)
     try:
-        cached = regs.read_current(connection, sorted(keys))
+        cached = read_current(connection, sorted(keys))
     finally:
         connection.close()
-    return sum(
-        1 for key in keys if key not in cached or not regs.is_fresh(cached[key], max_age, now)
-    )
+    return sum(1 for key in keys if key not in cached or not is_fresh(cached[key], max_age, now))
 
 
 def too_many_fetches(count: int) -> InvalidInput:
@@ -253,8 +251,8 @@ def check_many(
             out[index] = _error_row(dict(row), row.message)
             continue
         try:
-            register = regs.normalise_register(row.get("register"))
-            number = regs.normalise_number(register, row.get("registration_number"))
+            register = normalise_register(row.get("register"))
+            number = normalise_number(register, row.get("registration_number"))
         except FinderError as error:
             out[index] = _error_row(row, error.message)
             continue
@@ -262,14 +260,14 @@ def check_many(
 
     connection = database.connect(db_path)
     try:
-        cached = regs.read_current(connection, [(r, n) for _, r, n, _ in wanted])
+        cached = read_current(connection, [(r, n) for _, r, n, _ in wanted])
     finally:
         connection.close()
     to_fetch: dict[str, dict[str, list[tuple[int, str | None]]]] = {}
     for index, register, number, name in wanted:
         row = cached.get((register, number))
-        if row is not None and not refresh and regs.is_fresh(row, max_age, now):
-            out[index] = _result_row(rows[index], regs.result_from_row(row, name))
+        if row is not None and not refresh and is_fresh(row, max_age, now):
+            out[index] = _result_row(rows[index], result_from_row(row, name))
         else:
             to_fetch.setdefault(register, {}).setdefault(number, []).append((index, name))
     report(sum(1 for row in out if row is not None))
@@ -279,7 +277,7 @@ def check_many(
         try:
             for number, targets in numbers.items():
                 try:
-                    result = regs.fetch_and_record(
+                    result = fetch_and_record(
                         connection,
                         register,
                         number,
@@ -293,7 +291,7 @@ def check_many(
                         out[index] = _error_row(rows[index], f"could not check: {error}")
                 else:
                     for index, name in targets:
-                        result.name_match = regs._name_match(name, result.name_on_register)
+                        result.name_match = name_match(name, result.name_on_register)
                         out[index] = _result_row(rows[index], result)
                 report(len(targets))
         finally:
@@ -334,7 +332,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _result_row(row: dict, result: regs.CheckResult) -> dict:
+def _result_row(row: dict, result: CheckResult) -> dict:
     data = result.to_dict()
     match = data.pop("name_match")
     data["name_match"] = match["verdict"] if match else None

@@ -6,7 +6,7 @@ last verified; finder/data/selfref_coverage.csv says which LADs each service cov
 docs/self-referral.md says where every row came from and how to update them.
 
 Postcode -> LAD -> the services covering it, plus the nation's fallback advice, the GP-practice
-caveat and red-flag advice. `validate()` checks the dataset; CI runs it through the tests.
+caveat and red-flag advice. finder.selfref.validate checks the dataset.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ import csv
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from finder import areas, nhs_areas
-from finder.postcodes import Location
+from finder.places import areas, nhs_areas
+from finder.places.postcodes import Location
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 STALE_AFTER_DAYS = 180
 STATUSES = ("available", "partial", "not_available", "unknown")
 KINDS = ("service", "fallback")
@@ -33,11 +32,6 @@ METHODS = {
     "ask_gp_practice": "Ask your GP practice",
 }
 VERIFIED_FROM = {"stored copy": "a saved copy of the page", "live": "the live page"}
-SERVICE_COLUMNS = [
-    "id", "nation", "kind", "name", "provider", "status", "methods", "url", "phone", "min_age",
-    "needs_local_gp", "eligibility", "source_url", "last_verified", "verified_from", "notes",
-]  # fmt: skip
-COVERAGE_COLUMNS = ["service_id", "lad_code", "partial"]
 
 GP_PRACTICE_CAVEAT = (
     "This answer is based on where you live. NHS physiotherapy services usually go by the GP "
@@ -235,137 +229,3 @@ def answer(
             "see_gp_first": SEE_GP_FIRST,
         },
     }
-
-
-# --- validation ----------------------------------------------------------------------------
-
-
-def well_formed_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return (
-        parts.scheme in ("http", "https")
-        and "." in parts.netloc
-        and not any(c.isspace() for c in url)
-    )
-
-
-def validate(
-    folder: Path = DATA, lads: dict[str, str] | None = None, today: dt.date | None = None
-) -> list[str]:
-    """Every problem in the dataset, one line each; an empty list means it is sound.
-
-    `lads` maps every LAD code in the postcode data to its nation (default: lads.csv).
-    """
-    today = today or dt.date.today()
-    if lads is None:
-        lads = {code: nation for code, _name, nation in areas.lad_rows()}
-    problems: list[str] = []
-    services: dict[str, Service] = {}
-    rows = read_csv(folder / "selfref_services.csv")
-    for number, row in enumerate(rows, start=2):
-        where = f"selfref_services.csv line {number} ({row.get('id') or 'no id'})"
-        problems += _check_service_row(row, where, services, today)
-    fallbacks = {s.nation for s in services.values() if s.kind == "fallback"}
-    for nation in areas.NATIONS:
-        count = sum(1 for s in services.values() if s.kind == "fallback" and s.nation == nation)
-        if count > 1:
-            problems.append(f"{areas.NATION_NAMES[nation]} has {count} fallback rows: keep one")
-    for code, nation in sorted(lads.items()):
-        if nation in areas.NATIONS and nation not in fallbacks:
-            problems.append(f"LAD {code} is not covered: {nation} has no fallback row")
-    broken = {row.get("id", "") for row in rows} - set(services)  # already reported above
-    problems += _check_coverage(folder, services, lads, broken)
-    problems += _check_nhs_areas(folder, lads)
-    return problems
-
-
-def _check_nhs_areas(folder: Path, lads: dict[str, str]) -> list[str]:
-    """Every UK LAD has a row in nhs_areas.csv; Scottish, Welsh and NI ones name their area."""
-    path = folder / "nhs_areas.csv"
-    if not path.exists():
-        return [f"{path.name} is missing: run scripts/make_area_tables.py"]
-    named: dict[str, bool] = {}
-    for row in nhs_areas.read_rows(path):
-        named[row["lad_code"]] = named.get(row["lad_code"], False) or bool(row["nhs_area_name"])
-    problems = []
-    for code, nation in sorted(lads.items()):
-        if nation not in areas.NATIONS:
-            continue
-        if code not in named:
-            problems.append(f"LAD {code} has no row in nhs_areas.csv")
-        elif nation != "england" and not named[code]:
-            problems.append(f"LAD {code} has no NHS area in nhs_areas.csv")
-    return problems
-
-
-def _check_service_row(
-    row: dict[str, str], where: str, services: dict[str, Service], today: dt.date
-) -> list[str]:
-    problems = []
-    if not row.get("id"):
-        return [f"{where}: id is missing"]
-    if row["id"] in services:
-        return [f"{where}: id {row['id']} is used twice"]
-    if not row.get("source_url"):
-        problems.append(f"{where}: source_url is missing")
-    elif not well_formed_url(row["source_url"]):
-        problems.append(f"{where}: source_url {row['source_url']!r} is not a web address")
-    if row.get("url") and not well_formed_url(row["url"]):
-        problems.append(f"{where}: url {row['url']!r} is not a web address")
-    if not row.get("last_verified"):
-        problems.append(f"{where}: last_verified is missing")
-    try:
-        service = parse_service(row)
-    except (ValueError, KeyError) as error:
-        if row.get("last_verified"):
-            problems.append(f"{where}: {error}")
-        return problems
-    if service.last_verified > today:
-        problems.append(f"{where}: last_verified {service.last_verified} is in the future")
-    if (
-        service.kind == "service"
-        and service.status == "available"
-        and not (service.url or service.phone)
-    ):
-        problems.append(f"{where}: an available service needs a url or a phone number")
-    services[service.id] = service
-    return problems
-
-
-def _check_coverage(
-    folder: Path, services: dict[str, Service], lads: dict[str, str], broken: set[str]
-) -> list[str]:
-    problems = []
-    seen: dict[str, dict[str, bool]] = {}  # LAD -> {service id: partial}
-    for number, row in enumerate(read_csv(folder / "selfref_coverage.csv"), start=2):
-        where = f"selfref_coverage.csv line {number}"
-        service, lad = services.get(row.get("service_id", "")), row.get("lad_code", "")
-        if service is None:
-            if row.get("service_id") in broken:
-                continue
-            problems.append(f"{where}: unknown service {row.get('service_id')!r}")
-            continue
-        if service.kind == "fallback":
-            problems.append(f"{where}: {service.id} is a fallback, which covers its whole nation")
-            continue
-        if lad not in lads:
-            problems.append(f"{where}: {lad!r} is not a LAD in the postcode data")
-            continue
-        if lads[lad] != service.nation:
-            problems.append(f"{where}: {service.id} is in {service.nation} but {lad} is not")
-        if row.get("partial") not in ("yes", "no"):
-            problems.append(f"{where}: partial must be yes or no, not {row.get('partial')!r}")
-        if service.id in seen.setdefault(lad, {}):
-            problems.append(f"{where}: {service.id} covers {lad} twice")
-        seen[lad][service.id] = row.get("partial") == "yes"
-    covered = {sid for covering in seen.values() for sid in covering}
-    for service in services.values():
-        if service.kind == "service" and service.id not in covered:
-            problems.append(f"{service.id} covers no LAD: add rows to selfref_coverage.csv")
-    for lad, covering in sorted(seen.items()):
-        whole = {services[sid].status for sid, partial in covering.items() if not partial}
-        if "available" in whole and "not_available" in whole:
-            ids = ", ".join(sorted(covering))
-            problems.append(f"LAD {lad} has contradicting services ({ids}): one available and "
-                            "one not available for the whole area")  # fmt: skip
-    return problems

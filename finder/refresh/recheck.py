@@ -6,10 +6,10 @@ listing is the register's own evidence.
 
 from __future__ import annotations
 
-from finder import directory, registrations
-from finder.batch import transaction
+from finder import registrations, times
+from finder.db import transaction
 from finder.errors import InvalidInput
-from finder.refresh_runs import Progress, progress_row, record_error, set_state, spend
+from finder.refresh.runs import Progress, progress_row, record_error, set_state, spend
 
 RETIRING_OUTCOMES = {"not_found": "not found on the register", "inactive": "not practising"}
 MAX_CONSECUTIVE_FAILURES = 5  # then the register is left alone; `resume` tries again
@@ -143,7 +143,7 @@ def _apply_check(tx, register: str, number: str, result, first: bool) -> str:
         tx.conn.execute(
             "update practitioners set retired_at = ?, retired_reason = ? where register = ? "
             "and registration_number = ?",
-            (directory.now_iso(), reason, *key),
+            (times.now_iso(), reason, *key),
         )
         return "retired"
     if retired[0] is not None and (retired[1] or "").startswith(f"{register.upper()}:"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 TYPE_NAMES = {
     "health_board": "NHS board",
     "local_health_board": "local health board",
@@ -64,8 +64,3 @@ def areas_for(lad_code: str) -> list[NhsArea]:
     """The NHS areas of a LAD: one for Scotland and Wales, one or two for Northern Ireland, none
     for England."""
     return list(_by_lad().get(lad_code, []))
-
-
-def mapped_lads() -> set[str]:
-    """Every LAD code that has a row in the table (England's rows included)."""
-    return set(_by_lad())

@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime
 
 from sqlite_utils import Database, Migrations
 
+from finder import times
 from finder.errors import InvalidInput, NotFound
 
 MIGRATIONS = Migrations("finder.apikeys")
@@ -39,12 +39,18 @@ def reuse_names_of_revoked_keys(db) -> None:
     )
 
 
+@MIGRATIONS()
+def use_one_timestamp_format(db) -> None:
+    # Keys were stamped '...+00:00' while the rest of the database said '...Z' (finder.times).
+    for column in ("created_at", "revoked_at"):
+        db.execute(
+            f"update api_keys set {column} = substr({column}, 1, 19) || 'Z' "
+            f"where {column} like '%+00:00'"
+        )
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def create(db: Database, name: str) -> str:
@@ -59,7 +65,9 @@ def create(db: Database, name: str) -> str:
         )
     token = KEY_PREFIX + secrets.token_urlsafe(32)
     with db.conn:
-        db["api_keys"].insert({"name": name, "key_sha256": _digest(token), "created_at": _now()})
+        db["api_keys"].insert(
+            {"name": name, "key_sha256": _digest(token), "created_at": times.now_iso()}
+        )
     return token
 
 
@@ -89,7 +97,7 @@ def revoke(db: Database, name: str) -> None:
     if rows[0][1] is not None:
         return  # already revoked: revoking twice is harmless
     with db.conn:
-        db["api_keys"].update(rows[0][0], {"revoked_at": _now()})
+        db["api_keys"].update(rows[0][0], {"revoked_at": times.now_iso()})
 
 
 def list_keys(db: Database) -> list[dict]:

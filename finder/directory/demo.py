@@ -22,9 +22,11 @@ from pathlib import Path
 
 import sqlite_utils
 
-from finder import areas
-from finder.directory import PROFESSIONS, SAMPLE_SOURCE, now_iso, practice_count
+from finder import times
+from finder.directory.practices import SAMPLE_SOURCE, practice_count
 from finder.errors import DataMissing, FinderError
+from finder.places import areas
+from finder.vocabulary import REGISTER_OF_PROFESSION
 
 FIRST_NAMES = (  # noqa: SIM905 - a word list reads best as words
     "Aisha Alex Amara Ben Bethan Callum Cerys Chloe Dafydd Deepa Eilidh Ewan Fatima Finn Grace "
@@ -151,7 +153,7 @@ def load_sample(
         for professions, _ in kinds
     ]
     people = _practitioner_numbers(staff)
-    stamp = now_iso()
+    stamp = times.now_iso()
     practices, links, practitioners = [], [], {}
     for index, (place, (_professions, label), numbers) in enumerate(
         zip(places, kinds, people, strict=True), start=1
@@ -204,7 +206,7 @@ def _practitioner_numbers(staff: list[list[str]]) -> list[list[tuple[str, str, s
     for people in staff:
         numbers = []
         for profession in people:
-            register = PROFESSIONS[profession]
+            register = REGISTER_OF_PROFESSION[profession]
             prefix, first, count, digits = NUMBERS[register]
             pool = min(count, jobs[profession])
             slot = seen[profession] * pool // jobs[profession]

@@ -32,9 +32,12 @@ from dataclasses import dataclass, field
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from finder import directory, postcodes, registrations
-from finder.batch import changed, transaction
+from finder import registrations, times
+from finder.db import changed, transaction
+from finder.directory import practices as directory
 from finder.errors import FinderError, InvalidInput
+from finder.places import postcodes
+from finder.vocabulary import NUMBER_EXAMPLES, REGISTER_OF_PROFESSION
 
 MIGRATIONS = Migrations("finder.importer")
 
@@ -63,7 +66,6 @@ SOURCE = "import"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-NUMBER_EXAMPLES = {"hcpc": "PH123456", "gosc": "9123", "gcc": "04567"}
 
 
 @MIGRATIONS()
@@ -153,11 +155,11 @@ def validate_row(row: dict[str, str], table: postcodes.PostcodeTable) -> tuple[d
     if problems:
         raise InvalidInput("; ".join(problems))
     profession = row["profession"].lower()
-    if profession not in directory.PROFESSIONS:
+    if profession not in REGISTER_OF_PROFESSION:
         raise InvalidInput(
-            f"profession {row['profession']!r} is not one of {', '.join(directory.PROFESSIONS)}"
+            f"profession {row['profession']!r} is not one of {', '.join(REGISTER_OF_PROFESSION)}"
         )
-    register = directory.PROFESSIONS[profession]
+    register = REGISTER_OF_PROFESSION[profession]
     if row.get("register") and row["register"].lower() != register:
         raise InvalidInput(f"a {profession} is on the {register.upper()} register, not "
                            f"{row['register']!r}")  # fmt: skip
@@ -291,6 +293,6 @@ def queue_check(db, register: str, number: str, name: str | None, reason: str) -
         """insert or ignore into check_queue
             select ?, ?, ?, ?, ? where not exists (select 1 from registrations
                 where register = ? and registration_number = ?)""",
-        (register, number, name, directory.now_iso(), reason, register, number),
+        (register, number, name, times.now_iso(), reason, register, number),
     )
     return cursor.rowcount

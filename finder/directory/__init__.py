@@ -1,0 +1,33 @@
+"""The directory: practitioners, the practices they work at, and the links between them.
+
+- `schema`: the tables and the triggers that keep each practice's search point current;
+- `practices`: writing practitioners, practices and links; reading the points;
+- `stored_listings`: each practice's listing, kept ready by triggers;
+- `listings`: what a search result shows, read from the stored listings;
+- `importer`: an operator's CSV of practices and practitioners;
+- `demo`: the clearly labelled sample directory.
+"""
+
+from finder.directory.practices import (
+    SAMPLE_SOURCE,
+    change_token,
+    has_sample_data,
+    practice_count,
+    practice_points,
+    retire_practices,
+    retire_practitioners,
+    upsert_practice,
+    upsert_practitioners,
+)
+
+__all__ = [
+    "SAMPLE_SOURCE",
+    "change_token",
+    "has_sample_data",
+    "practice_count",
+    "practice_points",
+    "retire_practices",
+    "retire_practitioners",
+    "upsert_practice",
+    "upsert_practitioners",
+]

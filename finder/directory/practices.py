@@ -1,0 +1,201 @@
+"""Writing and reading the directory's own tables: practitioners, practices, their links and
+the points a search reads. The tables and their triggers are in finder.directory.schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+
+import sqlite_utils
+
+from finder import db as database
+from finder import times
+from finder.errors import InvalidInput
+from finder.vocabulary import PROFESSIONS, REGISTER_NAMES, REGISTER_OF_PROFESSION
+
+SAMPLE_SOURCE = "sample"
+
+
+def change_token(db: sqlite_utils.Database) -> int:
+    """A number that changes whenever a practice point is added, moved, removed or changes
+    professions: what an in-memory copy of the points compares to know it is current."""
+    return db.execute("select token from directory_version").fetchone()[0]
+
+
+def practice_points(db: sqlite_utils.Database) -> tuple[int, list[tuple[int, float, float, int]]]:
+    """The change token, and (id, latitude, longitude, professions mask) of every practice a
+    search can find, read in one transaction so that the token labels exactly these points."""
+    own_transaction = not db.conn.in_transaction
+    if own_transaction:
+        db.execute("begin")
+    try:
+        token = change_token(db)
+        rows = db.execute(
+            "select id, latitude, longitude, professions from practice_points "
+            "where professions != 0"
+        ).fetchall()
+    finally:
+        if own_transaction:
+            db.execute("commit")
+    return token, rows
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def check_practitioner(row: dict) -> tuple:
+    """The practitioner as an upsert tuple; InvalidInput when register and profession disagree."""
+    profession = row.get("profession")
+    if profession not in REGISTER_OF_PROFESSION:
+        raise InvalidInput(
+            f"Unknown profession {profession!r}: expected one of {', '.join(PROFESSIONS)}.",
+            code="invalid_profession",
+        )
+    if row.get("register") != REGISTER_OF_PROFESSION[profession]:
+        raise InvalidInput(
+            f"{profession.capitalize()}s are on the "
+            f"{REGISTER_NAMES[REGISTER_OF_PROFESSION[profession]]} register, "
+            f"not {row.get('register')!r}.",
+            code="invalid_register",
+        )
+    number = str(row.get("registration_number") or "").strip()
+    if not number:
+        raise InvalidInput("A practitioner needs a registration number.", code="invalid_number")
+    return (row["register"], number, row["name"], profession, row.get("source") or "unknown")
+
+
+def upsert_practitioners(db: sqlite_utils.Database, rows: Iterable[dict]) -> int:
+    """Insert or update practitioners by (register, registration_number); revives retired rows.
+
+    Idempotent: upserting the same rows twice leaves the table as upserting them once.
+    """
+    stamp = times.now_iso()
+    values = [(*check_practitioner(row), stamp) for row in rows]
+    with database.atomic(db):
+        db.conn.executemany(
+            """insert into practitioners
+                (register, registration_number, name, profession, source, updated_at)
+            values (?, ?, ?, ?, ?, ?)
+            on conflict (register, registration_number) do update set
+                name = excluded.name, profession = excluded.profession,
+                source = excluded.source, updated_at = excluded.updated_at, retired_at = null
+            where (name, profession, source, retired_at) is not
+                (excluded.name, excluded.profession, excluded.source, null)""",
+            values,
+        )
+    return len(values)
+
+
+def _practice_values(row: dict, stamp: str) -> tuple:
+    if not row.get("key") or not row.get("name"):
+        raise InvalidInput("A practice needs a key and a name.", code="invalid_practice")
+    lat, lon = row.get("latitude"), row.get("longitude")
+    if (lat is None) != (lon is None) or (
+        lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180)
+    ):
+        raise InvalidInput(
+            f"Practice {row['key']} has an impossible location.", code="invalid_practice"
+        )
+    return (
+        row["key"],
+        row["name"],
+        json.dumps(list(row.get("address") or [])),
+        row.get("postcode"),
+        lat,
+        lon,
+        row.get("phone"),
+        row.get("email"),
+        row.get("website"),
+        json.dumps(row.get("features") or {}, sort_keys=True),
+        row.get("source") or "unknown",
+        stamp,
+    )
+
+
+_UPSERT_PRACTICE = """insert into practices (key, name, address, postcode, latitude, longitude,
+        phone, email, website, features, source, updated_at)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    on conflict (key) do update set
+        name = excluded.name, address = excluded.address, postcode = excluded.postcode,
+        latitude = excluded.latitude, longitude = excluded.longitude, phone = excluded.phone,
+        email = excluded.email, website = excluded.website, features = excluded.features,
+        source = excluded.source, updated_at = excluded.updated_at, retired_at = null
+    where (name, address, postcode, latitude, longitude, phone, email, website, features,
+            source, retired_at) is not
+        (excluded.name, excluded.address, excluded.postcode, excluded.latitude,
+         excluded.longitude, excluded.phone, excluded.email, excluded.website,
+         excluded.features, excluded.source, null)"""
+
+
+def upsert_practice(
+    db: sqlite_utils.Database, row: dict, practitioners: Sequence[tuple[str, str]] | None = None
+) -> int:
+    """Insert or update one practice by its `key`; returns its id (stable across upserts).
+
+    `practitioners`, when given, replaces who works there: (register, registration_number)
+    pairs of practitioners already upserted. Unchanged rows are not rewritten.
+    """
+    with database.atomic(db):
+        db.conn.execute(_UPSERT_PRACTICE, _practice_values(row, times.now_iso()))
+        practice_id = db.conn.execute(
+            "select id from practices where key = ?", (row["key"],)
+        ).fetchone()[0]
+        if practitioners is not None:
+            _replace_links(db, practice_id, practitioners)
+    return practice_id
+
+
+def _replace_links(db: sqlite_utils.Database, practice_id: int, pairs: Sequence) -> None:
+    wanted = {(str(r), str(n)) for r, n in pairs}
+    current = set(
+        db.conn.execute(
+            "select register, registration_number from practice_practitioners "
+            "where practice_id = ?",
+            (practice_id,),
+        ).fetchall()
+    )
+    db.conn.executemany(
+        "delete from practice_practitioners where practice_id = ? and register = ? "
+        "and registration_number = ?",
+        [(practice_id, r, n) for r, n in sorted(current - wanted)],
+    )
+    db.conn.executemany(
+        "insert into practice_practitioners values (?, ?, ?)",
+        [(practice_id, r, n) for r, n in sorted(wanted - current)],
+    )
+
+
+def retire_practices(db: sqlite_utils.Database, keys: Iterable[str]) -> int:
+    """Take practices out of search (they stay in the table, for history)."""
+    with database.atomic(db):
+        cursor = db.conn.executemany(
+            "update practices set retired_at = ? where key = ? and retired_at is null",
+            [(times.now_iso(), key) for key in keys],
+        )
+    return cursor.rowcount
+
+
+def retire_practitioners(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> int:
+    """Take practitioners out of search; a practice left with none drops out too."""
+    with database.atomic(db):
+        cursor = db.conn.executemany(
+            "update practitioners set retired_at = ? where register = ? "
+            "and registration_number = ? and retired_at is null",
+            [(times.now_iso(), register, number) for register, number in keys],
+        )
+    return cursor.rowcount
+
+
+def practice_count(db: sqlite_utils.Database) -> int:
+    return db.execute("select count(*) from practices where retired_at is null").fetchone()[0]
+
+
+def has_sample_data(db: sqlite_utils.Database) -> bool:
+    """True when any sample (fictional) practice is listed: pages must then say so."""
+    return (
+        db.execute(
+            "select exists(select 1 from practices where source = ? and retired_at is null)",
+            (SAMPLE_SOURCE,),
+        ).fetchone()[0]
+        == 1
+    )

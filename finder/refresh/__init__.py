@@ -1,0 +1,14 @@
+"""Refresh: bring the directory and the registration cache up to date from the registers.
+
+- `walk`: the run over each register's search pages, resumable;
+- `centres`: where the GOsC and GCC searches are centred so they cover the UK;
+- `pages`: one results page turned into directory rows, in one transaction;
+- `recheck`: HCPC re-checks and the queue of numbers waiting for a check;
+- `runs`: the lock, runs and their checkpoints, errors and the summary;
+- `schema`: the refresh's tables.
+"""
+
+from finder.refresh.runs import Progress, RefreshLock, RefreshLocked
+from finder.refresh.walk import WALK_ORDER, Options, refresh
+
+__all__ = ["WALK_ORDER", "Options", "Progress", "RefreshLock", "RefreshLocked", "refresh"]

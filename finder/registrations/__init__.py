@@ -1,0 +1,52 @@
+"""Registration checks: is this practitioner on the right public register?
+
+- `policy`: how numbers are written, how old a cached answer may be;
+- `clients`: the one way to reach a register (its lock, its pause after an outage);
+- `check`: one check, from the cache or the register, recorded with its evidence;
+- `store`: the tables of checks and current states, and the history;
+- `bulk`: many checks at once (CSV and JSON rows in, results out);
+- `namematch`: how the name given compares with the register's;
+- `apikeys`: the keys insurers use.
+"""
+
+from finder.registrations.bulk import (
+    MAX_BULK_ROWS,
+    MAX_WEB_FETCHES,
+    BadRow,
+    check_many,
+    count_needing_register,
+    read_csv,
+    too_many_fetches,
+    write_csv,
+)
+from finder.registrations.check import CheckResult, check
+from finder.registrations.clients import (
+    REGISTER_BUSY_TIMEOUT,
+    RegisterBusy,
+    RegisterClients,
+    clients_from_config,
+)
+from finder.registrations.policy import cache_max_age, normalise_number, normalise_register
+from finder.registrations.store import history, read_current
+
+__all__ = [
+    "MAX_BULK_ROWS",
+    "MAX_WEB_FETCHES",
+    "REGISTER_BUSY_TIMEOUT",
+    "BadRow",
+    "CheckResult",
+    "RegisterBusy",
+    "RegisterClients",
+    "cache_max_age",
+    "check",
+    "check_many",
+    "clients_from_config",
+    "count_needing_register",
+    "history",
+    "normalise_number",
+    "normalise_register",
+    "read_csv",
+    "read_current",
+    "too_many_fetches",
+    "write_csv",
+]

@@ -1,0 +1,121 @@
+"""The one way to reach a register: a polite session per register behind a lock, with a pause
+after an outage. Every check, bulk check and refresh goes through `RegisterClients`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import scrapers
+from finder.errors import FinderError
+from finder.vocabulary import REGISTER_NAMES, REGISTERS, base_urls
+from scrapers.errors import RegisterUnavailable
+from scrapers.http import PoliteSession
+
+# How long a check waits for another check of the same register to finish before it answers
+# from the cache (marked stale, "register busy") or, with nothing cached, says try again.
+REGISTER_BUSY_TIMEOUT = 10.0
+BUSY_REASON = "register busy"
+
+
+class NotAsked(RegisterUnavailable):
+    """The register failed moments ago, so this check did not ask it: there is no page, no
+    address and nothing to keep as evidence of this check."""
+
+
+class RegisterBusy(FinderError):
+    """Another check holds the register and nothing is cached to answer with: try again soon."""
+
+    status = 503
+    code = "register_busy"
+
+    def __init__(self, register: str, retry_after: float = REGISTER_BUSY_TIMEOUT) -> None:
+        self.register = register
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(
+            f"The {REGISTER_NAMES.get(register, register)} register is busy with other checks "
+            f"and this one has never been checked here: try again in {self.retry_after} seconds."
+        )
+
+
+class RegisterClients:
+    """One polite session per register, used one request at a time.
+
+    After a register fails to answer it is left alone for `outage_cooldown` seconds (or its
+    Retry-After, if longer): lookups meanwhile fail at once with the same reason, so a bulk
+    check during an outage serves stale answers quickly instead of retrying every row.
+    """
+
+    def __init__(
+        self,
+        sessions: dict[str, Any],
+        base_urls: dict[str, str],
+        *,
+        outage_cooldown: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        busy_timeout: float = REGISTER_BUSY_TIMEOUT,
+    ) -> None:
+        self.sessions = sessions
+        self.base_urls = base_urls
+        self.outage_cooldown = outage_cooldown
+        self.busy_timeout = busy_timeout
+        self._clock = clock
+        self._sleep = sleep
+        self._locks = {register: threading.Lock() for register in REGISTERS}
+        self._down: dict[str, tuple[float, RegisterUnavailable]] = {}
+
+    def lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
+        """Raises RegisterBusy when another lookup holds the register for `busy_timeout`."""
+        lock = self._locks[register]
+        if not lock.acquire(timeout=self.busy_timeout):
+            raise RegisterBusy(register, self.busy_timeout)
+        try:
+            return self._lookup(register, number)
+        finally:
+            lock.release()
+
+    def wait_out_pause(self, register: str) -> float:
+        """Wait until a register left alone after an outage may be asked again (for a long
+        walk, which would rather wait than fail every check meanwhile); the seconds waited."""
+        down = self._down.get(register)
+        wait = down[0] - self._clock() if down else 0.0
+        if wait <= 0:
+            return 0.0
+        self._sleep(wait)
+        return wait
+
+    def _lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
+        """One lookup, with the register's lock held."""
+        down = self._down.get(register)
+        if down is not None and self._clock() < down[0]:
+            raise NotAsked(f"{down[1].reason} (on a check moments ago; not asked again yet)")
+        module = scrapers.register_module(register)
+        try:
+            result = module.lookup(self.sessions[register], self.base_urls[register], number)
+        except RegisterUnavailable as error:
+            wait = max(self.outage_cooldown, error.retry_after or 0)
+            self._down[register] = (self._clock() + wait, error)
+            raise
+        self._down.pop(register, None)
+        return result
+
+    def close(self) -> None:
+        for session in self.sessions.values():
+            session.close()
+
+
+def clients_from_config(config: dict, **session_options: Any) -> RegisterClients:
+    """Clients from the FINDER_* settings. `session_options` go to every PoliteSession
+    (tests pass `sleep=` and `clock=` so nothing waits for real)."""
+    interval = float(config.get("REQUEST_INTERVAL", 2.0))
+    contact = str(config.get("CONTACT") or "finder operator")
+    sessions = {
+        register: PoliteSession(contact, min_interval=interval, **session_options)
+        for register in REGISTERS
+    }
+    cooldown = 0.0 if interval == 0 else 60.0
+    timing = {k: v for k, v in session_options.items() if k in ("clock", "sleep")}
+    return RegisterClients(sessions, base_urls(config), outage_cooldown=cooldown, **timing)

@@ -1,0 +1,73 @@
+"""How registration numbers are written, and how old a cached answer may be."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from finder import times
+from finder.errors import InvalidInput
+from finder.vocabulary import REGISTERS
+
+DEFAULT_MAX_AGE = timedelta(days=7)
+RENEWAL_MAX_AGE = timedelta(days=1)  # while many registrations lapse at once
+
+_NUMBER_RULES = {
+    # register: (pattern on the compacted, upper-cased input, message when it does not match)
+    "hcpc": (
+        re.compile(r"PH[0-9]{1,6}"),
+        "HCPC numbers are PH followed by up to 6 digits, like PH123456",
+    ),
+    # GOsC: leading zeros are stripped first, so '09123' and '9123' share one cache key.
+    "gosc": (re.compile(r"[1-9][0-9]{0,5}"), "GOsC numbers are digits only, like 9123"),
+    "gcc": (re.compile(r"[0-9]{1,5}"), "GCC numbers are up to 5 digits, like 04567"),
+}
+
+
+def normalise_number(register: str, number: str) -> str:
+    """The registration number as the register and our cache know it, or InvalidInput.
+
+    HCPC: upper-cased, spaces removed; GOsC: digits, leading zeros stripped; GCC: 5 digits,
+    leading zeros restored. Only ASCII digits 0-9 count (not other scripts' digits).
+    """
+    register = normalise_register(register)
+    compact = "".join(str(number or "").split()).upper()
+    pattern, message = _NUMBER_RULES[register]
+    candidate = compact.lstrip("0") if register == "gosc" else compact
+    if not pattern.fullmatch(candidate):
+        shown = f"'{number}' is not valid: " if compact else "The registration number is empty: "
+        raise InvalidInput(shown + message, code="invalid_registration_number")
+    return compact.zfill(5) if register == "gcc" else candidate
+
+
+def normalise_register(register: str) -> str:
+    key = str(register or "").strip().lower()
+    if key not in REGISTERS:
+        raise InvalidInput(
+            f"'{register}' is not a register: use hcpc, gosc or gcc", code="invalid_register"
+        )
+    return key
+
+
+def cache_max_age(register: str, number: str, today: datetime) -> timedelta:
+    """How old a cached answer may be: a day when renewals lapse in bulk, else a week.
+
+    HCPC physiotherapists renew by 30 April of even years (lapses show from about 1 May);
+    GCC registrations lapse on 14 December.
+    """
+    day = today.date()
+    in_renewal_window = day.year % 2 == 0 and (4, 20) <= (day.month, day.day) <= (5, 31)
+    if register == "hcpc" and number.startswith("PH") and in_renewal_window:
+        return RENEWAL_MAX_AGE
+    if register == "gcc" and day.month == 12:
+        return RENEWAL_MAX_AGE
+    return DEFAULT_MAX_AGE
+
+
+def is_fresh(row: dict, max_age: timedelta | None, now: datetime) -> bool:
+    limit = (
+        max_age
+        if max_age is not None
+        else cache_max_age(row["register"], row["registration_number"], now)
+    )
+    return now - times.parse(row["checked_at"]) <= limit

@@ -1,0 +1,35 @@
+"""Search: the practices nearest a postcode or a point, for the chosen professions.
+
+- `near`: the query, the circle search, paging, and the answer for a postcode;
+- `spatial`: the in-memory point index and the great-circle distance.
+"""
+
+from finder.search.near import (
+    DEFAULT_PER_PAGE,
+    DEFAULT_RADIUS_KM,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    MAX_RADIUS_KM,
+    PostcodeSearch,
+    Query,
+    format_distance,
+    nearest_beyond,
+    search_near,
+    search_postcode,
+)
+from finder.search.spatial import distance_km
+
+__all__ = [
+    "DEFAULT_PER_PAGE",
+    "DEFAULT_RADIUS_KM",
+    "MAX_PAGE",
+    "MAX_PER_PAGE",
+    "MAX_RADIUS_KM",
+    "PostcodeSearch",
+    "Query",
+    "distance_km",
+    "format_distance",
+    "nearest_beyond",
+    "search_near",
+    "search_postcode",
+]

@@ -1,0 +1,31 @@
+"""NHS physiotherapy self-referral: can a person refer themselves where they live, and how?
+
+- `answers`: the curated services and the answer for a place;
+- `validate`: the checks the curated dataset must pass.
+"""
+
+from finder.selfref.answers import (
+    DATA,
+    GP_PRACTICE_CAVEAT,
+    METHODS,
+    RED_FLAG_SYMPTOMS,
+    STALE_AFTER_DAYS,
+    STATUSES,
+    VERIFIED_FROM,
+    answer,
+    dataset,
+)
+from finder.selfref.validate import validate
+
+__all__ = [
+    "DATA",
+    "GP_PRACTICE_CAVEAT",
+    "METHODS",
+    "RED_FLAG_SYMPTOMS",
+    "STALE_AFTER_DAYS",
+    "STATUSES",
+    "VERIFIED_FROM",
+    "answer",
+    "dataset",
+    "validate",
+]

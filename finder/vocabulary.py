@@ -1,0 +1,74 @@
+"""The service's words: registers, professions, outcomes. The one table every layer reads.
+
+Pages, the API (its OpenAPI enums), the CLI and the library all take these names and display
+words from here, so a register or an outcome is spelled one way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+KM_PER_MILE = 1.609344
+
+
+@dataclass(frozen=True)
+class Register:
+    code: str  # the name in URLs, the API and the database
+    short_name: str
+    full_name: str
+    profession: str
+    professionals: str  # who is on it, in a sentence: "physiotherapists"
+    number_example: str
+
+
+REGISTER_TABLE = (
+    Register(
+        "hcpc", "HCPC", "Health and Care Professions Council", "physiotherapist",
+        "physiotherapists", "PH123456",
+    ),
+    Register(
+        "gosc", "GOsC", "General Osteopathic Council", "osteopath", "osteopaths", "9123",
+    ),
+    Register(
+        "gcc", "GCC", "General Chiropractic Council", "chiropractor", "chiropractors", "04567",
+    ),
+)  # fmt: skip
+
+REGISTERS = tuple(r.code for r in REGISTER_TABLE)
+REGISTER = {r.code: r for r in REGISTER_TABLE}
+REGISTER_NAMES = {r.code: r.short_name for r in REGISTER_TABLE}
+NUMBER_EXAMPLES = {r.code: r.number_example for r in REGISTER_TABLE}
+
+PROFESSIONS = tuple(r.profession for r in REGISTER_TABLE)
+PROFESSION_OF_REGISTER = {r.code: r.profession for r in REGISTER_TABLE}
+REGISTER_OF_PROFESSION = {r.profession: r.code for r in REGISTER_TABLE}
+PROFESSION_LABELS = {p: p.capitalize() for p in PROFESSIONS}
+# A practice's professions as a bit mask (stored in practice_points; the search filters on it).
+PROFESSION_BITS = {p: 1 << i for i, p in enumerate(PROFESSIONS)}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: str
+    badge: str  # beside a practitioner in search results
+    headline: str  # the answer on the check page
+
+
+OUTCOME_TABLE = (
+    Outcome("registered", "Registered", "Registered"),
+    Outcome("restricted", "Registered with conditions", "Registered with restrictions"),
+    Outcome("inactive", "Not currently registered", "Not currently practising"),
+    Outcome("not_found", "Not found on the register", "Not found on the register"),
+    Outcome("unknown", "Status unclear", "Could not check"),
+)
+OUTCOMES = tuple(o.code for o in OUTCOME_TABLE)
+OUTCOME_BADGES: dict[str | None, str] = {o.code: o.badge for o in OUTCOME_TABLE}
+OUTCOME_BADGES[None] = "Not yet verified"
+OUTCOME_HEADLINES = {o.code: o.headline for o in OUTCOME_TABLE}
+
+
+def base_urls(config: Mapping) -> dict[str, str]:
+    """Each register's address from the settings (FINDER_HCPC_URL, ...): tests point them at
+    the fake registers."""
+    return {code: str(config[f"{code.upper()}_URL"]) for code in REGISTERS}

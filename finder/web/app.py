@@ -1,0 +1,51 @@
+"""The Flask application factory: settings, error handlers, blueprints, the register clients."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from finder import config as settings
+from finder import db as database
+from finder.web.json_provider import OrjsonProvider
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app. Settings: FINDER_* environment variables, then `config` on top."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    app.config["SECRET_KEY"] = app.config["SECRET_KEY"] or secrets.token_hex(32)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
+    app.json = OrjsonProvider(app)
+
+    # Apply migrations once at start-up, not on every request.
+    database.open_main(app.config["DATA_DIR"]).close()
+
+    from finder.web import api, check_pages, errors, pages, registrations_api, requests_db
+    from finder.web import search as search_web
+    from finder.web import selfref as selfref_web
+
+    requests_db.init_app(app)
+    errors.register_error_handlers(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(selfref_web.bp)
+    app.register_blueprint(search_web.bp)
+    app.register_blueprint(search_web.api_bp)
+    app.register_blueprint(registrations_api.bp)
+    app.register_blueprint(check_pages.bp)
+    # The register clients (one polite session per register) are shared by every request so
+    # politeness holds across threads; tests replace them.
+    from finder.registrations import clients_from_config
+
+    app.extensions["register_clients"] = clients_from_config(app.config)
+    return app
