@@ -1,7 +1,13 @@
-"""The main SQLite database: opening it, and applying every feature's migrations.
+"""The main SQLite database: where it is, opening it, migrating it, and writing as one.
 
-Each feature module owns a `sqlite_utils.Migrations` set; `migrate()` applies them all in
-order. Schema only ever changes through migrations: the cache holds evidence users rely on.
+Each feature owns its tables (TABLE_OWNERS) and a `sqlite_utils.Migrations` set; `migrate()`
+applies them all in order. Schema only ever changes through migrations: the cache holds
+evidence users rely on. docs/schema.md shows the result (scripts/make_schema_doc.py).
+
+One way to get a handle in each context:
+- a CLI command: `with open_main(data_dir) as db:` (migrated, closed at the end);
+- a worker thread (bulk checks, the refresh): `connect(path)`, its own connection;
+- a web request: finder.web.requests_db (one per request, or the thread's kept reader).
 """
 
 from __future__ import annotations
@@ -25,6 +31,27 @@ MIGRATION_MODULES = [
     "finder.directory.importer",
     "finder.refresh.schema",
 ]
+
+
+# Which package writes each table; the others call its functions.
+TABLE_OWNERS = {
+    "registration_checks": "finder.registrations",
+    "registrations": "finder.registrations",
+    "api_keys": "finder.registrations",
+    "practitioners": "finder.directory",
+    "practices": "finder.directory",
+    "practice_practitioners": "finder.directory",
+    "practice_points": "finder.directory",
+    "directory_version": "finder.directory",
+    "practice_listings": "finder.directory",
+    "check_queue": "finder.directory",
+    "refresh_runs": "finder.refresh",
+    "refresh_progress": "finder.refresh",
+    "refresh_seen": "finder.refresh",
+    "refresh_errors": "finder.refresh",
+    "gosc_registrants": "finder.refresh",
+    "_sqlite_migrations": "finder.db",
+}
 
 
 def data_path(data_dir: str | os.PathLike, name: str) -> Path:
@@ -115,3 +142,42 @@ def open_main(data_dir: str | os.PathLike) -> sqlite_utils.Database:
     db = connect(main_db_path(data_dir))
     migrate(db)
     return db
+
+
+def schema(db: sqlite_utils.Database) -> list[tuple[str, str, str, str]]:
+    """(type, name, table, sql) of every table, index and trigger, in a stable order."""
+    return [
+        tuple(row)
+        for row in db.execute(
+            "select type, name, tbl_name, coalesce(sql, '') from sqlite_master "
+            "where name not like 'sqlite_%' order by tbl_name, type desc, name"
+        ).fetchall()
+    ]
+
+
+def schema_markdown(db: sqlite_utils.Database) -> str:
+    """docs/schema.md: each table with its owner, columns, indexes and triggers."""
+    lines = [
+        "# Schema of finder.db",
+        "",
+        "Generated from a freshly migrated database by `scripts/make_schema_doc.py`;",
+        "`tests/test_schema.py` fails when this file is out of date. Each table is written only",
+        "by the package that owns it (`finder.db.TABLE_OWNERS`).",
+    ]
+    entries = schema(db)
+    for kind, name, table, sql in entries:
+        if kind != "table":
+            continue
+        lines += ["", f"## {name}", "", f"Owner: `{TABLE_OWNERS.get(name, '?')}`", ""]
+        lines += ["| column | type | not null | primary key |", "|---|---|---|---|"]
+        for column in db.execute(f"pragma table_info([{name}])").fetchall():
+            _, col, col_type, not_null, _, pk = column
+            lines.append(f"| {col} | {col_type or ''} | {'yes' if not_null else ''} | "
+                         f"{pk or ''} |")  # fmt: skip
+        extras = [(k, n) for k, n, t, _ in entries if t == table and k != "table"]
+        if extras:
+            lines += [""] + [f"- {k} `{n}`" for k, n in extras]
+    lines += ["", "## Full SQL", "", "```sql"]
+    lines += [f"{sql.strip()};" for _, _, _, sql in entries if sql]
+    lines += ["```", ""]
+    return "\n".join(lines)

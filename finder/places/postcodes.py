@@ -133,6 +133,12 @@ class PostcodeTable:
     def close(self) -> None:
         self.db.close()
 
+    def __enter__(self) -> PostcodeTable:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def lookup(self, text: str) -> Location:
         """Find a full postcode or the centre of an outward code.
 

@@ -11,8 +11,8 @@ Exactness: the answer must match geopy's great_circle to the last bit. Floating 
 chord a little uncertain (about 1e-12 km, and numpy's sin and cos may differ from the C
 library's by an ulp on some CPUs), far less than TOLERANCE_KM. So the chord only decides what
 is clearly inside or clearly ranked; every practice within TOLERANCE_KM of the radius, and every
-practice that could be on the page, gets the exact distance from distance_km(), which is
-geopy's formula in Python's math module.
+practice that could be on the page, gets its distance from geopy (distance_km()): a page
+measures a few dozen practices that way, never the whole circle.
 """
 
 from __future__ import annotations
@@ -22,25 +22,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from geopy.distance import EARTH_RADIUS, great_circle
 
-EARTH_RADIUS_KM = 6371.009  # geopy's great_circle radius: results match geopy exactly
+EARTH_RADIUS_KM = EARTH_RADIUS  # geopy's great_circle radius: the chord agrees with geopy
 BAND_DEGREES = 0.01  # a latitude band's height: finer bands, fewer wasted candidates
 # The chord is trusted to this much (a micrometre); its real error is about 1e-12 km.
 TOLERANCE_KM = 1e-9
 
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance, computed exactly as geopy's great_circle((lat1, lon1), (lat2, lon2))
-    (the same operations in the same order, so the same float)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    sin1, cos1, sin2, cos2 = math.sin(p1), math.cos(p1), math.sin(p2), math.cos(p2)
-    delta = math.radians(lon2) - math.radians(lon1)
-    cos_d, sin_d = math.cos(delta), math.sin(delta)
-    d = math.atan2(
-        math.sqrt((cos2 * sin_d) ** 2 + (cos1 * sin2 - sin1 * cos2 * cos_d) ** 2),
-        sin1 * sin2 + cos1 * cos2 * cos_d,
-    )
-    return EARTH_RADIUS_KM * d
+    """The great-circle distance we state to a person, by geopy (its `great_circle`)."""
+    return great_circle((lat1, lon1), (lat2, lon2)).km
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> dict[str, float]:
