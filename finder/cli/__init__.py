@@ -7,6 +7,7 @@ Each feature's commands live in their own module in this package and attach them
 from __future__ import annotations
 
 import importlib
+import logging
 import sqlite3
 
 import click
@@ -14,12 +15,22 @@ import click
 from finder import config as settings
 from finder.errors import FinderError
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # one line per event
+
+
+def configure_logging() -> None:
+    """INFO and up to stderr, one line each: time, level, logger, message. A no-op when the
+    process has set up logging already."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+
 # Modules whose commands are attached to `cli`, in help order.
 COMMAND_MODULES = [
     "finder.cli.postcodes",
     "finder.cli.serve",
     "finder.cli.selfref",
     "finder.cli.search",
+    "finder.cli.demo",
     "finder.cli.importer",
     "finder.cli.refresh",
     "finder.cli.check",

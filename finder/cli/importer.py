@@ -32,13 +32,11 @@ def import_command(file: Path, dry_run: bool, as_json: bool) -> None:
         finder import providers.csv
     """
     data_dir = load_config()["DATA_DIR"]
-    table = postcodes.PostcodeTable(db.postcodes_db_path(data_dir))
-    database = db.open_main(data_dir)
-    try:
+    with (
+        postcodes.PostcodeTable(db.postcodes_db_path(data_dir)) as table,
+        db.open_main(data_dir) as database,
+    ):
         report = importer.import_csv(database, file.read_bytes(), table, dry_run=dry_run)
-    finally:
-        table.close()
-        database.close()
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:

@@ -27,11 +27,8 @@ def create(name: str) -> None:
 
     finder keys create "Acme Insurance"
     """
-    database = db.open_main(load_config()["DATA_DIR"])
-    try:
+    with db.open_main(load_config()["DATA_DIR"]) as database:
         key = apikeys.create(database, name)
-    finally:
-        database.close()
     click.echo(key)
     click.echo(
         f"API key for {name!r}: send it as 'Authorization: Bearer <key>'. "
@@ -46,11 +43,8 @@ def list_command() -> None:
 
     finder keys list
     """
-    database = db.open_main(load_config()["DATA_DIR"])
-    try:
+    with db.open_main(load_config()["DATA_DIR"]) as database:
         keys = apikeys.list_keys(database)
-    finally:
-        database.close()
     if not keys:
         click.echo("No API keys yet: make one with `finder keys create NAME`.")
         return
@@ -66,9 +60,6 @@ def revoke(name: str) -> None:
 
     finder keys revoke "Acme Insurance"
     """
-    database = db.open_main(load_config()["DATA_DIR"])
-    try:
+    with db.open_main(load_config()["DATA_DIR"]) as database:
         apikeys.revoke(database, name)
-    finally:
-        database.close()
     click.echo(f"Revoked the API key {name!r}.")

@@ -54,11 +54,8 @@ def postcode(postcode: str, as_json: bool) -> None:
 
     finder postcode "LS6 2AB"
     """
-    table = postcodes.PostcodeTable(db.postcodes_db_path(load_config()["DATA_DIR"]))
-    try:
+    with postcodes.PostcodeTable(db.postcodes_db_path(load_config()["DATA_DIR"])) as table:
         location = table.lookup(postcode)
-    finally:
-        table.close()
     if as_json:
         click.echo(json.dumps(location.to_dict(), indent=2))
         return

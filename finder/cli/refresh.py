@@ -7,8 +7,7 @@ import json
 import click
 
 from finder import db, refresh, registrations
-from finder.cli import cli, load_config
-from finder.cli.serve import configure_logging
+from finder.cli import cli, configure_logging, load_config
 from finder.places import postcodes
 
 NAMES = {"gosc": "GOsC", "gcc": "GCC", "hcpc": "HCPC"}

@@ -1,4 +1,4 @@
-"""`finder search` and `finder demo`."""
+"""`finder search`: the practices nearest a postcode, as the web page and API find them."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 
 import click
 
-from finder import db, directory, search
+from finder import db, search
 from finder.cli import cli, load_config
-from finder.directory import SAMPLE_SOURCE, demo
+from finder.directory import SAMPLE_SOURCE
 from finder.errors import InvalidInput
 from finder.places import postcodes
 from finder.vocabulary import PROFESSIONS, REGISTER_NAMES, base_urls
@@ -59,13 +59,11 @@ def search_command(
     except InvalidInput as error:
         name, _, rest = error.message.partition(" ")
         raise click.UsageError(f"{OPTIONS.get(name, name)} {rest}") from None
-    database = db.open_main(config["DATA_DIR"])
-    table = postcodes.PostcodeTable(db.postcodes_db_path(config["DATA_DIR"]))
-    try:
+    with (
+        db.open_main(config["DATA_DIR"]) as database,
+        postcodes.PostcodeTable(db.postcodes_db_path(config["DATA_DIR"])) as table,
+    ):
         found = search.search_postcode(database, table, query)
-    finally:
-        table.close()
-        database.close()
     bases = base_urls(config)
     if as_json:
         click.echo(json.dumps(found.to_dict(bases), indent=2))
@@ -115,45 +113,3 @@ def _print_hits(hits, first: int = 1) -> None:
                 f"   - {person.name}, {person.profession}, "
                 f"{REGISTER_NAMES[person.register]} {person.registration_number}: {status}"
             )
-
-
-@cli.command(name="demo")
-@click.option(
-    "--size",
-    type=click.IntRange(1, 1_000_000),
-    default=300,
-    show_default=True,
-    help="How many sample practices.",
-)
-@click.option(
-    "--if-empty",
-    is_flag=True,
-    help="Do nothing (and succeed) when the directory already has practices.",
-)
-@click.option("--seed", type=int, help="Repeat the same names and numbers (places still vary).")
-def demo_command(size: int, if_empty: bool, seed: int | None) -> None:
-    """Fill an empty directory with a clearly labelled sample, to use the service offline.
-
-    The practices are fictional, with made-up people and registration numbers, at real
-    postcodes across England, Scotland, Wales and Northern Ireland; every page that shows them
-    says "sample data". Needs the postcode table (`finder postcodes build`).
-
-        finder demo --size 500
-    """
-    config = load_config()
-    database = db.open_main(config["DATA_DIR"])
-    try:
-        existing = directory.practice_count(database)
-        if existing and if_empty:
-            click.echo(f"The directory already has {existing:,} practices: no sample loaded.")
-            return
-        result = demo.load_sample(database, db.postcodes_db_path(config["DATA_DIR"]), size, seed)
-    finally:
-        database.close()
-    nations = ", ".join(
-        f"{n.replace('_', ' ').title()} {c:,}" for n, c in sorted(result.nations.items())
-    )
-    click.echo(
-        f"Loaded {result.practices:,} sample practices and {result.practitioners:,} "
-        f"practitioners ({nations}) in {result.seconds:.1f} s."
-    )

@@ -42,11 +42,8 @@ def lookup(postcode: str, as_json: bool) -> None:
 
     finder selfref "LL53 7BE"
     """
-    table = postcodes.PostcodeTable(db.postcodes_db_path(load_config()["DATA_DIR"]))
-    try:
+    with postcodes.PostcodeTable(db.postcodes_db_path(load_config()["DATA_DIR"])) as table:
         answer = selfref.answer(table.lookup(postcode))
-    finally:
-        table.close()
     if as_json:
         click.echo(json.dumps(answer, indent=2))
         return

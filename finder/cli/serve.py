@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import socket
 
 import click
 
-from finder.cli import cli, load_config
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # one line per event
-
-
-def configure_logging() -> None:
-    """INFO and up to stderr, one line each: time, level, logger, message. A no-op when the
-    process has set up logging already."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+from finder.cli import cli, configure_logging, load_config
 
 
 @cli.command()
