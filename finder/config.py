@@ -32,28 +32,29 @@ SETTINGS = [
     Setting(
         "SECRET_KEY",
         "",
-        "Signs session cookies and CSRF tokens. Set it in production; "
-        "when empty a random key is made at start-up (forms then expire on restart).",
+        "Signs session cookies and CSRF tokens. Set it in production (and with several web "
+        "processes); when empty a random key is made at start-up (forms then expire on restart).",
     ),
     Setting(
         "CONTACT",
         "finder operator <finder@example.invalid>",
-        "Contact address sent in the User-Agent to the registers, so they can reach you.",
+        "Contact address sent in the User-Agent to the registers: set your own.",
     ),
     Setting("HCPC_URL", "https://www.hcpc-uk.org", "Base URL of the HCPC register."),
     Setting("GOSC_URL", "https://www.osteopathy.org.uk", "Base URL of the GOsC register."),
     Setting("GCC_URL", "https://www.gcc-uk.org", "Base URL of the GCC register."),
     Setting("REQUEST_INTERVAL", 2.0, "Minimum seconds between two requests to one register."),
-    Setting("MAX_UPLOAD_BYTES", 5 * 1024 * 1024, "Largest CSV upload accepted, in bytes."),
+    Setting(
+        "MAX_UPLOAD_BYTES", 5 * 1024 * 1024, "Largest upload accepted (CSV or API body), in bytes."
+    ),
     Setting(
         "PUBLIC_RATE_LIMIT",
         60,
-        "Public registration checks (API and page) allowed per minute per client IP; 0 for no "
-        "limit.",
+        "Single registration checks a client may make a minute without an API key (0: no limit).",
     ),
     Setting("HOST", "127.0.0.1", "Address `finder serve` listens on."),
     Setting("PORT", 5000, "Port `finder serve` listens on."),
-    Setting("THREADS", 8, "Worker threads of the production server (waitress)."),
+    Setting("THREADS", 8, "Worker threads of waitress."),
 ]
 
 

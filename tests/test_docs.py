@@ -33,8 +33,10 @@ def test_every_command_has_help_and_is_in_the_readme(runner, path, command):
 
 
 @pytest.mark.parametrize("setting", config.SETTINGS, ids=[s.env for s in config.SETTINGS])
-def test_every_setting_is_in_the_readme(setting):
-    assert f"`{setting.env}`" in README
+def test_every_setting_is_in_the_readme_with_its_help_text(setting):
+    rows = [line for line in README.splitlines() if line.startswith(f"| `{setting.env}` |")]
+    assert len(rows) == 1, f"README.md has no settings row for {setting.env}"
+    assert rows[0].rstrip(" |").endswith(setting.help), "README and `finder settings` disagree"
 
 
 def test_ci_runs_the_readme_test_command():
