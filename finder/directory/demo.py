@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from finder import times
 from finder.directory.practices import SAMPLE_SOURCE, practice_count
 from finder.errors import DataMissing, FinderError
 from finder.places import areas
+from finder.places.postcodes import PostcodeTable
+from finder.registrations import store
 from finder.vocabulary import REGISTER_OF_PROFESSION
 
 FIRST_NAMES = (  # noqa: SIM905 - a word list reads best as words
@@ -91,25 +92,8 @@ def sample_postcodes(postcodes_path: Path, size: int, rng: random.Random) -> lis
     the table is smaller than `size`. SQLite's random() is not seeded: the places differ from
     one run to the next even with the same `seed`.
     """
-    if not Path(postcodes_path).exists():
-        raise DataMissing(
-            "The postcode table has not been built yet: run `finder postcodes build`.",
-            code="postcodes_missing",
-        )
-    db = sqlite3.connect(f"file:{postcodes_path}?mode=ro", uri=True)
-    try:
-        recorded = db.execute("select value from meta where key = 'postcodes'").fetchone()
-        total = int(
-            recorded[0] if recorded else db.execute("select count(*) from postcodes").fetchone()[0]
-        )
-        step = max(1, total // (3 * size))
-        rows = db.execute(
-            "select postcode, latitude, longitude, lad from postcodes where latitude is not null "
-            "and lad is not null and abs(random()) % ? = 0",
-            (step,),
-        ).fetchall()
-    finally:
-        db.close()
+    with PostcodeTable(postcodes_path) as table:
+        rows = table.random_located(3 * size)
     by_nation: dict[str, list[tuple]] = {}
     for row in rows:
         by_nation.setdefault(areas.nation_of(row[3]), []).append(row)
@@ -179,12 +163,7 @@ def load_sample(
             list(practitioners.values()),
         )
         db.conn.executemany("insert or ignore into practice_practitioners values (?, ?, ?)", links)
-        db.conn.executemany(
-            "insert or ignore into registrations (register, registration_number, outcome, "
-            "status_raw, name_on_register, profession, checked_at, source_url) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?)",
-            _registration_rows(practitioners.values(), rng),
-        )
+        store.insert_sample_states(db, _registration_rows(practitioners.values(), rng))
         db.conn.executemany(
             "insert into practices (id, key, name, address, postcode, latitude, longitude, "
             "phone, email, website, features, source, updated_at) "
@@ -270,7 +249,7 @@ def _registration_rows(practitioners, rng: random.Random) -> list[tuple]:
                 f"{STATUS_WORDS[outcome]} (sample data)",
                 name,
                 profession,
-                checked.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                times.iso(checked),
                 None,
             )
         )

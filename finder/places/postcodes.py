@@ -139,6 +139,22 @@ class PostcodeTable:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    def random_located(self, about: int) -> list[tuple[str, float, float, str]]:
+        """About `about` located postcodes (postcode, lat, lon, LAD) at random, in one pass, so
+        their spread follows where people live. SQLite's random() is not seeded."""
+        recorded = self.db.execute("select value from meta where key = 'postcodes'").fetchone()
+        total = int(
+            recorded[0]
+            if recorded
+            else self.db.execute("select count(*) from postcodes").fetchone()[0]
+        )
+        step = max(1, total // max(about, 1))
+        return self.db.execute(
+            "select postcode, latitude, longitude, lad from postcodes where latitude is not null "
+            "and lad is not null and abs(random()) % ? = 0",
+            (step,),
+        ).fetchall()
+
     def lookup(self, text: str) -> Location:
         """Find a full postcode or the centre of an outward code.
 

@@ -159,3 +159,16 @@ def record_good_check(db: Database, row: dict, *, doubt_current: bool = False) -
         else:
             current = {k: row[k] for k in _CURRENT_COLUMNS}
             db["registrations"].upsert({**current, "last_check_id": check_id}, pk=_CURRENT_PK)
+
+
+def insert_sample_states(db: Database, rows: list[tuple]) -> None:
+    """The sample directory's made-up registration states (finder demo), inside the caller's
+    transaction: no register was asked, so no check is recorded and no source URL given.
+    Each row: register, number, outcome, status_raw, name_on_register, profession,
+    checked_at, source_url."""
+    db.conn.executemany(
+        "insert or ignore into registrations (register, registration_number, outcome, "
+        "status_raw, name_on_register, profession, checked_at, source_url) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
