@@ -42,3 +42,28 @@ def test_every_setting_is_in_the_readme_with_its_help_text(setting):
 def test_ci_runs_the_readme_test_command():
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert "make test" in ci and "make test" in README
+
+
+ARCHITECTURE = (Path(__file__).resolve().parent.parent / "docs" / "architecture.md").read_text()
+FINDER = Path(__file__).resolve().parent.parent / "finder"
+
+
+def test_every_module_is_in_the_architecture_map():
+    missing = []
+    for module in sorted(FINDER.rglob("*.py")):
+        relative = module.relative_to(FINDER)
+        if module.name == "__init__.py" or relative.parts[0] == "cli":
+            continue  # packages are named by their folder; cli/*.py is one row
+        folder = f"`{relative.parent.as_posix()}/`"
+        if f"`{relative.as_posix()}`" not in ARCHITECTURE and folder not in ARCHITECTURE:
+            missing.append(relative.as_posix())
+    assert missing == [], "docs/architecture.md does not name these modules"
+
+
+def test_every_module_the_architecture_map_names_exists():
+    import re
+
+    named = set(re.findall(r"`((?:[a-z_]+/)*[a-z_]+\.py)`", ARCHITECTURE))
+    root = FINDER.parent
+    gone = [n for n in sorted(named) if not (FINDER / n).exists() and not (root / n).exists()]
+    assert gone == []
