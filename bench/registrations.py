@@ -22,6 +22,7 @@ from common import ROOT, cpu_note
 
 from finder import create_app, db, registrations, vocabulary  # noqa: E402
 from finder.registrations import apikeys  # noqa: E402
+from finder.web.auth import CLIENTS_KEY  # noqa: E402
 from scrapers import gcc, gosc, hcpc  # noqa: E402
 
 NOW = datetime.now(UTC)
@@ -108,7 +109,7 @@ def bench_cached(data_dir: Path, rows: list[dict], repeats: int) -> None:
             )  # fmt: skip
 
     app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "bench", "TESTING": True})
-    app.extensions["register_clients"] = NoFetching()
+    app.extensions[CLIENTS_KEY] = NoFetching()
     with app.app_context():
         key = apikeys.create(db.connect(path), f"bench-{time.time_ns()}")
     client = app.test_client()

@@ -2,14 +2,24 @@
 
 
 class FinderError(Exception):
-    """A problem a user can act on. `code` is stable (API clients match on it)."""
+    """A problem a user can act on. `code` is stable (API clients match on it). `headers` go
+    on the web response as they are: Retry-After says when to try again, WWW-Authenticate how
+    to send a key."""
 
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        self.headers = dict(headers or {})
         if code:
             self.code = code
         if status:

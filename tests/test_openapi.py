@@ -3,6 +3,8 @@ resolve, and the endpoints that need a key must say so."""
 
 import re
 
+import pytest
+
 
 def api_routes(app) -> set[tuple[str, str]]:
     routes = set()
@@ -53,3 +55,33 @@ def test_endpoints_that_need_a_key_declare_it(client):
         ("/registrations/bulk", "post"),
     }
     assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
+
+
+def test_the_number_formats_described_are_the_ones_accepted(client):
+    """The description is made from the rules; this pins both, so neither drifts alone."""
+    from finder import registrations
+    from finder.errors import InvalidInput
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    [number] = [
+        parameter
+        for parameter in spec["paths"]["/registrations/{register}/{number}"]["get"]["parameters"]
+        if parameter["name"] == "number"
+    ]
+    assert number["description"] == (
+        "HCPC: PH and 1 to 6 digits (PH123456); GOsC: 1 to 6 digits, leading zeros ignored "
+        "(9123); GCC: 1 to 5 digits, leading zeros added to make 5 (04567). Spaces are ignored."
+    )
+    accepted = {
+        ("hcpc", "PH1"): "PH1",
+        ("hcpc", "ph 123456"): "PH123456",
+        ("gosc", "1"): "1",
+        ("gosc", "00123456"): "123456",
+        ("gcc", "1"): "00001",
+        ("gcc", "12 345"): "12345",
+    }
+    for (register, given), stored in accepted.items():
+        assert registrations.normalise_number(register, given) == stored
+    for register, given in [("hcpc", "PH1234567"), ("gosc", "1234567"), ("gcc", "123456")]:
+        with pytest.raises(InvalidInput):
+            registrations.normalise_number(register, given)

@@ -12,11 +12,10 @@
 from finder.registrations.bulk import (
     MAX_BULK_ROWS,
     MAX_WEB_FETCHES,
-    BadRow,
     check_many,
-    count_needing_register,
+    flat_result,
     read_csv,
-    too_many_fetches,
+    read_json_rows,
     write_csv,
 )
 from finder.registrations.check import CheckResult, check
@@ -26,14 +25,22 @@ from finder.registrations.clients import (
     RegisterClients,
     clients_from_config,
 )
-from finder.registrations.policy import cache_max_age, normalise_number, normalise_register
+from finder.registrations.policy import (
+    DEFAULT_MAX_AGE,
+    NUMBER_FORMATS,
+    cache_max_age,
+    limit_public_max_age,
+    normalise_number,
+    normalise_register,
+)
 from finder.registrations.store import history, read_current
 
 __all__ = [
+    "DEFAULT_MAX_AGE",
     "MAX_BULK_ROWS",
     "MAX_WEB_FETCHES",
+    "NUMBER_FORMATS",
     "REGISTER_BUSY_TIMEOUT",
-    "BadRow",
     "CheckResult",
     "RegisterBusy",
     "RegisterClients",
@@ -41,12 +48,13 @@ __all__ = [
     "check",
     "check_many",
     "clients_from_config",
-    "count_needing_register",
+    "flat_result",
     "history",
+    "limit_public_max_age",
     "normalise_number",
     "normalise_register",
     "read_csv",
     "read_current",
-    "too_many_fetches",
+    "read_json_rows",
     "write_csv",
 ]

@@ -1,4 +1,4 @@
-"""Bulk registration checks: CSV in, one checked row out per row in, in the same order.
+"""Bulk registration checks: CSV or JSON rows in, one checked row out per row in, in order.
 
 Cached answers are read in a few batched queries (no per-row query, fetch or commit), so a
 file of answers already in the cache takes well under a second. Rows that need the register
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -29,21 +30,10 @@ MAX_WEB_FETCHES = 100
 REQUIRED_COLUMNS = ("register", "registration_number")
 OPTIONAL_COLUMNS = ("name",)
 RESULT_COLUMNS = (
-    "register",
-    "registration_number",
-    "outcome",
-    "status_raw",
-    "name_on_register",
-    "name_match",
-    "name_match_score",
-    "checked_at",
-    "source_url",
-    "evidence_sha256",
-    "stale",
-    "changed",
-    "reason",
-    "error",
-)
+    "register", "registration_number", "outcome", "status_raw", "name_on_register",
+    "name_match", "name_match_score", "checked_at", "source_url", "evidence_sha256", "stale",
+    "changed", "reason", "error",
+)  # fmt: skip
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -171,49 +161,70 @@ def _csv_row(header: list[str], line: list[str]) -> dict:
     return row
 
 
-def too_many_rows(count: int) -> InvalidInput:
-    return InvalidInput(
-        f"The file has {count:,} rows; one upload can check at most {MAX_BULK_ROWS:,}. "
-        "Split it into smaller files.",
-        code="too_many_rows",
-        status=413,
-    )
+_JSON_EXAMPLE = '[{"register": "hcpc", "registration_number": "PH123456", "name": "Ellis Example"}]'
 
 
-def count_needing_register(
-    db_path: str | os.PathLike,
-    rows: list,
-    *,
-    max_age: timedelta | None = None,
-    refresh: bool = False,
-    now: datetime | None = None,
-) -> int:
-    """How many distinct registrations in `rows` check_many would ask a register about (valid
-    ones not fresh in the cache), without asking."""
-    now = now or datetime.now(UTC)
-    keys: set[tuple[str, str]] = set()
-    for row in rows:
-        if not isinstance(row, dict) or isinstance(row, BadRow):
-            continue
-        try:
-            register = normalise_register(row.get("register"))
-            keys.add((register, normalise_number(register, row.get("registration_number"))))
-        except FinderError:
-            continue
-    if refresh:
-        return len(keys)
-    connection = database.connect(db_path)
+def read_json_rows(data: bytes) -> list[dict]:
+    """Rows of a JSON request body (a list of objects), their values as text like read_csv's.
+
+    A row that is not an object, or has a list or an object as a value, is a BadRow: it gets
+    its own error from check_many without stopping the batch.
+    """
+    if not data.strip():
+        raise InvalidInput(
+            f"The body is empty: send a JSON list of rows, like {_JSON_EXAMPLE}.",
+            code="empty_body",
+        )
     try:
-        cached = read_current(connection, sorted(keys))
-    finally:
-        connection.close()
-    return sum(1 for key in keys if key not in cached or not is_fresh(cached[key], max_age, now))
+        rows = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InvalidInput(
+            f"The body is not valid JSON ({error}): send a list of rows, like {_JSON_EXAMPLE}.",
+            code="invalid_json",
+        ) from None
+    if not isinstance(rows, list) or not rows:
+        raise InvalidInput(
+            f"Send a non-empty JSON list of rows, like {_JSON_EXAMPLE}.", code="invalid_json"
+        )
+    if len(rows) > MAX_BULK_ROWS:
+        raise too_many_rows(len(rows), in_file=False)
+    return [_as_text_row(index, row) for index, row in enumerate(rows, start=1)]
 
 
-def too_many_fetches(count: int) -> InvalidInput:
+def _as_text_row(index: int, row: object) -> object:
+    if not isinstance(row, dict):
+        return row  # check_many says what a row must be
+    out = {}
+    problems = []
+    for key, value in row.items():
+        if isinstance(value, (dict, list)):
+            problems.append(f'{key} must be text, like "04567", not a list or an object')
+        # json.dumps keeps numbers as written (4567 -> "4567"); GCC numbers get their zeros back.
+        out[key] = value if value is None or isinstance(value, str) else json.dumps(value)
+    if problems:
+        return BadRow(out, f"Row {index}: " + "; ".join(problems) + ".")
+    return out
+
+
+def too_many_rows(count: int, *, in_file: bool = True) -> InvalidInput:
+    """More rows than one batch takes, told in the words of a file upload or of a request."""
+    if in_file:
+        message = (
+            f"The file has {count:,} rows; one upload can check at most {MAX_BULK_ROWS:,}. "
+            "Split it into smaller files."
+        )
+    else:
+        message = (
+            f"That is {count:,} rows; one request takes at most {MAX_BULK_ROWS:,}. Split the "
+            "rows into several requests."
+        )
+    return InvalidInput(message, code="too_many_rows", status=413)
+
+
+def too_many_fetches(count: int, limit: int) -> InvalidInput:
     return InvalidInput(
         f"{count:,} of these registrations are not fresh in the cache and need their register; "
-        f"one request can ask the registers about at most {MAX_WEB_FETCHES:,}. Send them in "
+        f"one request can ask the registers about at most {limit:,}. Send them in "
         "smaller batches (rows already checked recently are answered from the cache, up to "
         f"{MAX_BULK_ROWS:,} a request), or ask the service's operator to run "
         "`finder check --csv`.",
@@ -229,13 +240,17 @@ def check_many(
     clients: Any,
     max_age: timedelta | None = None,
     refresh: bool = False,
+    max_fetches: int | None = None,
     progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
 ) -> list[dict]:
     """One result dict per input row, in input order: the row's own columns, then the result
     (RESULT_COLUMNS; `error` says why a row could not be checked).
 
-    `progress(n)` is called as n more rows are done (from worker threads).
+    With `max_fetches`, rows needing more than that many registrations from a register (not
+    fresh in the cache) are refused with too_many_fetches before any is asked: a web request
+    must not hold the registers for long. `progress(n)` is called as n more rows are done
+    (from worker threads).
     """
     if len(rows) > MAX_BULK_ROWS:
         raise too_many_rows(len(rows))
@@ -270,6 +285,9 @@ def check_many(
             out[index] = _result_row(rows[index], result_from_row(row, name))
         else:
             to_fetch.setdefault(register, {}).setdefault(number, []).append((index, name))
+    fetches = sum(len(numbers) for numbers in to_fetch.values())
+    if max_fetches is not None and fetches > max_fetches:
+        raise too_many_fetches(fetches, max_fetches)
     report(sum(1 for row in out if row is not None))
 
     def work(register: str, numbers: dict[str, list[tuple[int, str | None]]]) -> None:
@@ -332,11 +350,18 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _result_row(row: dict, result: CheckResult) -> dict:
+def flat_result(result: CheckResult) -> dict:
+    """A check as one CSV row: its fields, then name_match as its verdict and
+    name_match_score."""
     data = result.to_dict()
     match = data.pop("name_match")
     data["name_match"] = match["verdict"] if match else None
     data["name_match_score"] = match["score"] if match else None
+    return data
+
+
+def _result_row(row: dict, result: CheckResult) -> dict:
+    data = flat_result(result)
     data["error"] = None
     out = dict(row)
     out.update({column: data[column] for column in RESULT_COLUMNS})

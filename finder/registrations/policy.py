@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from finder import times
-from finder.errors import InvalidInput
+from finder.errors import FinderError, InvalidInput
 from finder.vocabulary import REGISTERS
 
 DEFAULT_MAX_AGE = timedelta(days=7)
@@ -21,6 +21,12 @@ _NUMBER_RULES = {
     # GOsC: leading zeros are stripped first, so '09123' and '9123' share one cache key.
     "gosc": (re.compile(r"[1-9][0-9]{0,5}"), "GOsC numbers are digits only, like 9123"),
     "gcc": (re.compile(r"[0-9]{1,5}"), "GCC numbers are up to 5 digits, like 04567"),
+}
+# The same rules in words, for the API's documentation: change both together.
+NUMBER_FORMATS = {
+    "hcpc": "PH and 1 to 6 digits",
+    "gosc": "1 to 6 digits, leading zeros ignored",
+    "gcc": "1 to 5 digits, leading zeros added to make 5",
 }
 
 
@@ -71,3 +77,30 @@ def is_fresh(row: dict, max_age: timedelta | None, now: datetime) -> bool:
         else cache_max_age(row["register"], row["registration_number"], now)
     )
     return now - times.parse(row["checked_at"]) <= limit
+
+
+def limit_public_max_age(
+    register: str,
+    number: str,
+    max_age: timedelta | None,
+    *,
+    has_key: bool,
+    now: datetime | None = None,
+) -> None:
+    """Refuse (403) a max_age below the cache policy without an API key: anyone could
+    otherwise make every check go to the register (and hold it for everybody) with
+    max_age_days=0."""
+    if max_age is None or has_key:
+        return
+    register = normalise_register(register)
+    number = normalise_number(register, number)
+    policy = cache_max_age(register, number, now or datetime.now(UTC))
+    if max_age >= policy:
+        return
+    raise FinderError(
+        f"max_age_days below {policy / timedelta(days=1):g} (a fresher answer than the cache "
+        "keeps) needs an API key to force a fresh check: send 'Authorization: Bearer <key>', "
+        "or leave max_age_days out (the answer says when it was checked).",
+        code="api_key_required_for_fresh_check",
+        status=403,
+    )

@@ -1,4 +1,9 @@
-"""The JSON API under /api/v1. Each feature adds its routes to `bp` and its OpenAPI paths."""
+"""The API's shared routes under /api/v1: postcode look-ups and the OpenAPI document.
+
+The features' API routes are in their own blueprints (finder.web.search's api_bp,
+finder.web.registrations_api, finder.web.selfref); their OpenAPI descriptions are in
+finder.web.openapi.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The Flask application factory: settings, error handlers, blueprints, the register clients."""
+"""The Flask application factory: settings, error handlers, blueprints, the rate limiter and
+the register clients."""
 
 from __future__ import annotations
 
@@ -9,7 +10,21 @@ from flask import Flask
 
 from finder import config as settings
 from finder import db as database
+from finder.registrations import clients_from_config
+from finder.web import (
+    api,
+    auth,
+    check_pages,
+    errors,
+    pages,
+    presenters,
+    registrations_api,
+    requests_db,
+)
+from finder.web import search as search_web
+from finder.web import selfref as selfref_web
 from finder.web.json_provider import OrjsonProvider
+from finder.web.ratelimit import RateLimiter
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -30,12 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
     # Apply migrations once at start-up, not on every request.
     database.open_main(app.config["DATA_DIR"]).close()
 
-    from finder.web import api, check_pages, errors, pages, registrations_api, requests_db
-    from finder.web import search as search_web
-    from finder.web import selfref as selfref_web
-
     requests_db.init_app(app)
     errors.register_error_handlers(app)
+    presenters.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(selfref_web.bp)
@@ -43,9 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(search_web.api_bp)
     app.register_blueprint(registrations_api.bp)
     app.register_blueprint(check_pages.bp)
-    # The register clients (one polite session per register) are shared by every request so
-    # politeness holds across threads; tests replace them.
-    from finder.registrations import clients_from_config
-
-    app.extensions["register_clients"] = clients_from_config(app.config)
+    # Shared by every request (the API and the check page), so the limit and the registers'
+    # politeness hold across threads; tests replace them.
+    app.extensions[auth.LIMITER_KEY] = RateLimiter(int(app.config["PUBLIC_RATE_LIMIT"]), 60.0)
+    app.extensions[auth.CLIENTS_KEY] = clients_from_config(app.config)
     return app

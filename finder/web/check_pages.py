@@ -9,51 +9,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from finder import db as database
 from finder import registrations
 from finder.errors import InvalidInput
 from finder.registrations import apikeys
+from finder.vocabulary import NUMBER_EXAMPLES, REGISTER
+from finder.web.auth import register_clients, retry_after_if_limited
 from finder.web.csrf import CsrfError, csrf_token, verify_csrf
 from finder.web.errors import describe_size
-from finder.web.registrations_api import register_clients, retry_after_if_limited
+from finder.web.presenters import csv_download, register_info
 from finder.web.requests_db import get_db
 
 bp = Blueprint("check_pages", __name__)
-
-
-# register -> (full name, abbreviation, who is on it, setting holding its base URL)
-REGISTERS = {
-    "hcpc": ("Health and Care Professions Council", "HCPC", "physiotherapists", "HCPC_URL"),
-    "gosc": ("General Osteopathic Council", "GOsC", "osteopaths", "GOSC_URL"),
-    "gcc": ("General Chiropractic Council", "GCC", "chiropractors", "GCC_URL"),
-}
-NUMBER_EXAMPLES = {"hcpc": "PH123456", "gosc": "9123", "gcc": "04567"}
-OUTCOME_LABELS = {
-    "registered": "Registered",
-    "restricted": "Registered with restrictions",
-    "inactive": "Not currently practising",
-    "not_found": "Not found on the register",
-    "unknown": "Could not check",
-}
-NAME_MATCH_LABELS = {
-    "exact": "Matches",
-    "probable": "Probably the same person",
-    "mismatch": "Does not match",
-}
-
-
-def register_info(register: str) -> dict:
-    name, short, who, setting = REGISTERS[register]
-    return {
-        "code": register,
-        "name": name,
-        "short": short,
-        "who": who,
-        "home_url": current_app.config[setting],
-    }
 
 
 @bp.app_context_processor
@@ -61,20 +31,9 @@ def check_context() -> dict:
     return {"csrf_token": csrf_token}
 
 
-@bp.app_template_filter("utc_time")
-def utc_time(iso: str | None) -> str:
-    """'2026-01-05T14:03:09+00:00' -> '5 January 2026 at 14:03 UTC'."""
-    if not iso:
-        return "unknown"
-    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} UTC"
-
-
 def form_errors(register: str, number: str) -> dict[str, str]:
     errors = {}
-    if register not in REGISTERS:
+    if register not in REGISTER:
         errors["register"] = "Choose the register: HCPC, GOsC or GCC."
     if not number.strip():
         example = NUMBER_EXAMPLES.get(register, "PH123456")
@@ -120,14 +79,13 @@ def check():
             503,
             {"Retry-After": str(error.retry_after)},
         )
+    body = result.to_dict()
     return render_template(
         "check_result.html",
         form=form,
         errors={},
-        result=result.to_dict(),
-        register=register_info(result.to_dict()["register"]),
-        outcome_label=OUTCOME_LABELS,
-        name_match_label=NAME_MATCH_LABELS,
+        result=body,
+        register=register_info(body["register"]),
     )
 
 
@@ -158,21 +116,16 @@ def bulk_upload():
     if errors:
         return upload_page(errors, 401 if "api_key" in errors else 400)
     try:
-        rows = registrations.read_csv(upload.read())
+        results = registrations.check_many(
+            database.main_db_path(current_app.config["DATA_DIR"]),
+            registrations.read_csv(upload.read()),
+            clients=register_clients(),
+            max_fetches=registrations.MAX_WEB_FETCHES,
+        )
     except InvalidInput as error:
         return upload_page({"file": error.message}, error.status)
-    db_path = database.main_db_path(current_app.config["DATA_DIR"])
-    needing = registrations.count_needing_register(db_path, rows)
-    if needing > registrations.MAX_WEB_FETCHES:
-        error = registrations.too_many_fetches(needing)
-        return upload_page({"file": error.message}, error.status)
-    results = registrations.check_many(db_path, rows, clients=register_clients())
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return Response(
-        registrations.write_csv(results),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="registration-checks-{stamp}.csv"'},
-    )
+    return csv_download(results, f"registration-checks-{stamp}.csv")
 
 
 def upload_page(errors: dict[str, str], status: int):

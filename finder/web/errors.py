@@ -32,16 +32,16 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str):
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None):
     if wants_json():
-        return jsonify({"error": {"code": code, "message": message}}), status
-    return render_template("error.html", status=status, message=message), status
+        return jsonify({"error": {"code": code, "message": message}}), status, headers or {}
+    return render_template("error.html", status=status, message=message), status, headers or {}
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(FinderError)
     def finder_error(error: FinderError):
-        return error_response(error.status, error.code, error.message)
+        return error_response(error.status, error.code, error.message, error.headers)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

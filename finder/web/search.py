@@ -1,21 +1,20 @@
 """Patient search: the results page, the practice page and GET /api/v1/search.
 
-Thin: finder.search does the work. The pages take distances in miles (what people in the UK
-think in), the API in km. Everything is a GET link or a GET form, so it works without
-JavaScript and every page of results has its own address.
+Thin: finder.search does the work, finder.web.presenters the badges and distances on the
+cards. The pages take distances in miles (what people in the UK think in), the API in km.
+Everything is a GET link or a GET form, so it works without JavaScript and every page of
+results has its own address.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
-
-from finder import search
-from finder.directory import SAMPLE_SOURCE, listings
+from finder import search, selfref
+from finder.directory import listings
 from finder.errors import InvalidInput, NotCovered, NotFound
-from finder.vocabulary import KM_PER_MILE, PROFESSIONS, REGISTERS
-from finder.web.openapi import error_responses
+from finder.vocabulary import KM_PER_MILE, PROFESSION_LABELS, PROFESSIONS
+from finder.web.presenters import request_base_urls
 from finder.web.requests_db import reader_db, reader_handles, reader_postcodes
 
 bp = Blueprint("search", __name__)
@@ -23,28 +22,6 @@ api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
 
 MILES = (1, 3, 5, 10, 25, 50)  # the distance choices on the form
 DEFAULT_MILES = 10
-STALE_AFTER_DAYS = 30
-PROFESSION_LABELS = {
-    "physiotherapist": "Physiotherapist",
-    "osteopath": "Osteopath",
-    "chiropractor": "Chiropractor",
-}
-OUTCOME_LABELS = {
-    "registered": "Registered",
-    "restricted": "Registered with conditions",
-    "inactive": "Not currently registered",
-    "not_found": "Not found on the register",
-    "unknown": "Status unclear",
-    None: "Not yet verified",
-}
-
-
-def base_urls() -> dict[str, str]:
-    """The registers' addresses (settings, so tests can point them at a fake register); made
-    once a request, as a page asks for them once a practitioner."""
-    if "register_base_urls" not in g:
-        g.register_base_urls = {r: current_app.config.get(f"{r.upper()}_URL") for r in REGISTERS}
-    return g.register_base_urls
 
 
 # --- the pages -----------------------------------------------------------------------------
@@ -156,8 +133,6 @@ def _selfref_answer(found: search.PostcodeSearch) -> dict | None:
     """The NHS self-referral panel (finder.selfref), beside physiotherapy results only."""
     if found.query.professions and "physiotherapist" not in found.query.professions:
         return None
-    from finder import selfref
-
     return selfref.answer(found.location)
 
 
@@ -182,65 +157,6 @@ def practice(practice_id: int):
     return render_template("practice.html", hit=hit, distance=distance, origin=origin, back=back)
 
 
-@bp.app_template_filter("distance")
-def distance_text(km: float) -> str:
-    """'1.2 miles (1.9 km)'."""
-    return f"{search.format_distance(km, 'miles')} ({search.format_distance(km, 'km')})"
-
-
-@bp.app_template_global("registration_badge")
-def registration_badge(practitioner: listings.Practitioner) -> dict:
-    """What the page says about one registration: badge text, its class, and any warning."""
-    state = practitioner.registration
-    register = practitioner.register_name
-    badge = {
-        "label": OUTCOME_LABELS.get(state.outcome, OUTCOME_LABELS["unknown"]),
-        "outcome": state.outcome or "unverified",
-        "checked": None,
-        "note": None,
-        "url": practitioner.register_url(base_urls()),
-        "register": register,
-    }
-    if state.outcome is None:
-        badge["note"] = (
-            f"We have not checked this registration yet: check it on the {register} register."
-        )
-        return badge
-    checked = _parse_time(state.checked_at)
-    if checked is None:
-        badge["note"] = "We do not know when this was checked."
-        return badge
-    days = (datetime.now(UTC) - checked).days
-    badge["checked"] = {"iso": state.checked_at, "ago": _ago(days)}
-    if days > STALE_AFTER_DAYS:
-        badge["note"] = (
-            f"Last checked more than {STALE_AFTER_DAYS} days ago: the {register} "
-            "register has the current status."
-        )
-    return badge
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    try:
-        stamp = datetime.fromisoformat((text or "").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
-
-
-def _ago(days: int) -> str:
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    return f"{days} days ago"
-
-
-@bp.app_template_global("is_sample")
-def is_sample(practice: listings.Practice) -> bool:
-    return practice.source == SAMPLE_SOURCE
-
-
 # --- the API -------------------------------------------------------------------------------
 
 
@@ -259,7 +175,7 @@ def api_search():
         _api_number(args, "per_page", search.MAX_PER_PAGE),
     )
     found = search.search_postcode(*reader_handles(), query)
-    return jsonify(found.to_dict(base_urls()))
+    return jsonify(found.to_dict(request_base_urls()))
 
 
 def _api_number(args, name: str, most) -> str | None:
@@ -272,173 +188,3 @@ def _api_number(args, name: str, most) -> str | None:
         kind = "number from more than 0" if name == "radius_km" else "whole number from 1"
         raise InvalidInput(f"{name} must be a {kind} to {most:g}.", code="invalid_parameter")
     return raw
-
-
-_NULLABLE_STRING = {"type": ["string", "null"]}
-OPENAPI_PATHS = {
-    "/search": {
-        "get": {
-            "summary": "Practices near a postcode, nearest first, with each practitioner's "
-            "registration state",
-            "description": "When nothing is within the radius, `total` is 0, `message` says "
-            "so and `nearest_outside_radius` lists the nearest practices beyond it.",
-            "parameters": [
-                {
-                    "name": "postcode",
-                    "in": "query",
-                    "required": True,
-                    "schema": {"type": "string"},
-                    "example": "LS6 2AB",
-                    "description": "A full postcode, or an outward code such as LS6 (then "
-                    "distances are from its centre)",
-                },
-                {
-                    "name": "profession",
-                    "in": "query",
-                    "required": False,
-                    "schema": {
-                        "type": "array",
-                        "items": {"type": "string", "enum": list(PROFESSIONS)},
-                    },
-                    "style": "form",
-                    "explode": True,
-                    "description": "Repeat for more than one; none means all three",
-                },
-                {
-                    "name": "radius_km",
-                    "in": "query",
-                    "required": False,
-                    "schema": {
-                        "type": "number",
-                        "exclusiveMinimum": 0,
-                        "maximum": search.MAX_RADIUS_KM,
-                        "default": search.DEFAULT_RADIUS_KM,
-                    },
-                },
-                {
-                    "name": "page",
-                    "in": "query",
-                    "required": False,
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": search.MAX_PAGE,
-                        "default": 1,
-                    },
-                },
-                {
-                    "name": "per_page",
-                    "in": "query",
-                    "required": False,
-                    "schema": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": search.MAX_PER_PAGE,
-                        "default": search.DEFAULT_PER_PAGE,
-                    },
-                },
-            ],
-            "responses": {
-                "200": {
-                    "description": "A page of results",
-                    "content": {
-                        "application/json": {
-                            "schema": {"$ref": "#/components/schemas/SearchResults"}
-                        }
-                    },
-                },
-                **error_responses(400, 404, 503),
-            },
-        }
-    },
-}
-
-_REGISTRATION = {
-    "type": "object",
-    "description": "The latest check of the register; all null when never checked",
-    "properties": {
-        "outcome": {
-            "type": ["string", "null"],
-            "enum": ["registered", "restricted", "inactive", "not_found", "unknown", None],
-        },
-        "status_raw": _NULLABLE_STRING,
-        "checked_at": {"type": ["string", "null"], "format": "date-time"},
-        "source_url": _NULLABLE_STRING,
-    },
-}
-_HIT = {
-    "type": "object",
-    "properties": {
-        "distance_km": {"type": "number"},
-        "distance_miles": {"type": "number"},
-        "practice": {
-            "type": "object",
-            "properties": {
-                "name": {"type": "string"},
-                "address": {
-                    "type": "array",
-                    "items": {"type": "string"},
-                    "description": "Address lines, without the postcode",
-                },
-                "postcode": _NULLABLE_STRING,
-                "latitude": {"type": "number"},
-                "longitude": {"type": "number"},
-                "phone": _NULLABLE_STRING,
-                "email": _NULLABLE_STRING,
-                "website": _NULLABLE_STRING,
-                "features": {
-                    "type": "object",
-                    "description": "home_visits, wheelchair_access (booleans), languages (list)",
-                },
-                "sample_data": {
-                    "type": "boolean",
-                    "description": "True for the fictional practices of `finder demo`: their "
-                    "people and registrations are made up",
-                },
-            },
-        },
-        "practitioners": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "name": {"type": "string"},
-                    "profession": {"type": "string", "enum": list(PROFESSIONS)},
-                    "register": {"type": "string", "enum": list(REGISTERS)},
-                    "registration_number": {"type": "string"},
-                    "registration": _REGISTRATION,
-                    "register_url": {
-                        "type": "string",
-                        "description": "The register's own page for this number",
-                    },
-                },
-            },
-        },
-    },
-}
-SCHEMAS = {
-    "SearchResults": {
-        "type": "object",
-        "required": ["query", "total", "page", "per_page", "results"],
-        "properties": {
-            "query": {
-                "type": "object",
-                "properties": {
-                    "postcode": {"type": "string"},
-                    "precision": {"type": "string", "enum": ["postcode", "outcode"]},
-                    "latitude": {"type": "number"},
-                    "longitude": {"type": "number"},
-                    "radius_km": {"type": "number"},
-                    "professions": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-            "total": {"type": "integer"},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-            "pages": {"type": "integer"},
-            "results": {"type": "array", "items": _HIT},
-            "nearest_outside_radius": {"type": "array", "items": _HIT},
-            "message": _NULLABLE_STRING,
-        },
-    },
-}

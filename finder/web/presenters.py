@@ -1,0 +1,146 @@
+"""How the pages show things: template filters, display words and register links.
+
+The words come from finder.vocabulary, so a register or an outcome reads the same on every
+page. init_app registers the filters, the template globals and a context processor that gives
+every template `registers` (in the vocabulary's order), `outcome_headlines` and
+`name_match_labels`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, Response, current_app, g
+
+from finder import search, times
+from finder.directory import SAMPLE_SOURCE, listings
+from finder.registrations import write_csv
+from finder.vocabulary import OUTCOME_BADGES, OUTCOME_HEADLINES, REGISTER, REGISTERS, base_urls
+
+STALE_AFTER_DAYS = 30  # a search badge older than this points to the register
+NAME_MATCH_LABELS = {
+    "exact": "Matches",
+    "probable": "Probably the same person",
+    "mismatch": "Does not match",
+}
+# Where on each register's site the public searches it (the About page links there).
+SEARCH_PAGES = {"hcpc": "/check-the-register/", "gosc": "/register-search/", "gcc": "/"}
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(utc_time, "utc_time")
+    app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(distance_text, "distance")
+    app.add_template_global(registration_badge, "registration_badge")
+    app.add_template_global(is_sample, "is_sample")
+    app.context_processor(words)
+
+
+def words() -> dict:
+    return {
+        "registers": [register_info(code) for code in REGISTERS],
+        "outcome_headlines": OUTCOME_HEADLINES,
+        "name_match_labels": NAME_MATCH_LABELS,
+    }
+
+
+def register_info(code: str) -> dict:
+    """One register as the pages name and link it; its address is a setting (tests point it
+    at a fake register)."""
+    register = REGISTER[code]
+    home_url = request_base_urls()[code]
+    return {
+        "code": code,
+        "name": register.full_name,
+        "short": register.short_name,
+        "who": register.professionals,
+        "number_example": register.number_example,
+        "home_url": home_url,
+        "search_url": home_url.rstrip("/") + SEARCH_PAGES[code],
+    }
+
+
+def request_base_urls() -> dict[str, str]:
+    """The registers' addresses, read once a request: a results page asks once a
+    practitioner."""
+    if "register_base_urls" not in g:
+        g.register_base_urls = base_urls(current_app.config)
+    return g.register_base_urls
+
+
+def utc_time(iso: str | None) -> str:
+    """'2026-01-05T14:03:09Z' -> '5 January 2026 at 14:03 UTC'."""
+    if not iso:
+        return "unknown"
+    moment = times.parse(iso).astimezone(UTC)
+    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M} UTC"
+
+
+def long_date(iso: str) -> str:
+    """'2026-11-28' -> '28 November 2026' (the NHS.UK style for dates)."""
+    day = times.parse(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def distance_text(km: float) -> str:
+    """'1.2 miles (1.9 km)'."""
+    return f"{search.format_distance(km, 'miles')} ({search.format_distance(km, 'km')})"
+
+
+def is_sample(practice: listings.Practice) -> bool:
+    return practice.source == SAMPLE_SOURCE
+
+
+def registration_badge(practitioner: listings.Practitioner) -> dict:
+    """What a results card says about one registration: badge text, its class, any warning."""
+    state = practitioner.registration
+    register = practitioner.register_name
+    badge = {
+        "label": OUTCOME_BADGES.get(state.outcome, OUTCOME_BADGES["unknown"]),
+        "outcome": state.outcome or "unverified",
+        "checked": None,
+        "note": None,
+        "url": practitioner.register_url(request_base_urls()),
+        "register": register,
+    }
+    if state.outcome is None:
+        badge["note"] = (
+            f"We have not checked this registration yet: check it on the {register} register."
+        )
+        return badge
+    checked = _parse_time(state.checked_at)
+    if checked is None:
+        badge["note"] = "We do not know when this was checked."
+        return badge
+    days = (datetime.now(UTC) - checked).days
+    badge["checked"] = {"iso": state.checked_at, "ago": _ago(days)}
+    if days > STALE_AFTER_DAYS:
+        badge["note"] = (
+            f"Last checked more than {STALE_AFTER_DAYS} days ago: the {register} "
+            "register has the current status."
+        )
+    return badge
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    try:
+        return times.parse(text or "")
+    except ValueError:
+        return None
+
+
+def _ago(days: int) -> str:
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"
+
+
+def csv_download(rows: list[dict], filename: str) -> Response:
+    """Rows as a CSV file the browser saves as `filename`."""
+    return Response(
+        write_csv(rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
