@@ -165,7 +165,7 @@ def schema_markdown(db: sqlite_utils.Database) -> str:
         "by the package that owns it (`finder.db.TABLE_OWNERS`).",
     ]
     entries = schema(db)
-    for kind, name, table, sql in entries:
+    for kind, name, table, _sql in entries:
         if kind != "table":
             continue
         lines += ["", f"## {name}", "", f"Owner: `{TABLE_OWNERS.get(name, '?')}`", ""]
