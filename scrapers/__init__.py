@@ -3,9 +3,10 @@
 
 Each register module splits network from parsing: `fetch_*(session, base_url, ...)` returns
 `(url, status_code, text)`, `parse_*(text, url)` is pure and returns records (see
-`scrapers.records`), `lookup(session, base_url, number)` does both. Failures are our own
-exceptions (see `scrapers.errors`). `parse_file()` runs a parser on a saved page, so a real
-capture can be checked offline:
+`scrapers.records`), `lookup(session, base_url, number)` does both. The registers whose location
+search pages (GOsC, GCC) walk one search with `iter_search_pages` (see `scrapers.paging`).
+Failures are our own exceptions (see `scrapers.errors`). `parse_file()` runs a parser on a saved
+page, so a real capture can be checked offline:
 
     python -m scrapers.hcpc saved-page.html
     python -m scrapers.gosc --kind practices saved-results.html

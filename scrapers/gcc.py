@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from bs4 import BeautifulSoup, Tag
 
 from scrapers.errors import LayoutChanged, check_not_refused, require_ok, unrecognised
+from scrapers.paging import MAX_PAGES_PER_SEARCH, result_pages
 from scrapers.records import (
     INACTIVE,
     REGISTERED,
@@ -144,25 +145,34 @@ def lookup(session, base_url: str, number: str) -> Registration | NotFound:
     raise LayoutChanged("registration number search listed other registrants", url)
 
 
-def iter_result_pages(
-    session, base_url: str, postcode: str, latitude: float, longitude: float, max_pages: int = 200
+def iter_search_pages(
+    session,
+    base_url: str,
+    postcode: str,
+    *,
+    latitude: float,
+    longitude: float,
+    radius: float | None = None,
+    start_page: int = 1,
+    max_pages: int = MAX_PAGES_PER_SEARCH,
 ) -> Iterator[ResultPage]:
-    """Every results page of a postcode search, following /P{offset} until the end."""
-    previous: tuple = ()
-    for index in range(max_pages):
+    """The postcode search, page by page from `start_page` (see
+    `scrapers.paging.result_pages`), following /P{offset}. GCC chooses the radius itself:
+    `radius` is taken, as every paging register takes it, and not sent."""
+
+    def read_page(page: int) -> ResultPage:
+        offset = (page - 1) * PAGE_SIZE
         url, status, text = fetch_by_postcode(
-            session, base_url, postcode, latitude, longitude, index * PAGE_SIZE
+            session, base_url, postcode, latitude, longitude, offset
         )
         require_ok(url, status)
-        page = parse_results(text, url)
-        numbers = tuple(r.registration_number for r in page.items)
-        if numbers and numbers == previous:
-            raise LayoutChanged("paging ignored: same results twice", url)
-        if page.items:
-            yield page
-        if page.at_end:
-            return
-        previous = numbers
+        return parse_results(text, url)
+
+    # Cards carry their page's address, so pages compare by the numbers they list.
+    def numbers(page: ResultPage) -> tuple[str, ...]:
+        return tuple(registration.registration_number for registration in page.items)
+
+    return result_pages(read_page, numbers, start_page=start_page, max_pages=max_pages)
 
 
 def _card(card: Tag, url: str, digest: str) -> Registration:

@@ -15,6 +15,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from scrapers.errors import LayoutChanged, check_not_refused, require_ok, unrecognised
+from scrapers.paging import MAX_PAGES_PER_SEARCH, result_pages
 from scrapers.records import (
     INACTIVE,
     REGISTERED,
@@ -192,21 +193,36 @@ def parse_registrant(text: str, url: str) -> Registration:
     )
 
 
-def iter_practice_pages(
-    session, base_url: str, location: str, radius: int = DEFAULT_RADIUS_MILES, max_pages: int = 200
+def iter_search_pages(
+    session,
+    base_url: str,
+    location: str,
+    *,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    radius: float = DEFAULT_RADIUS_MILES,
+    start_page: int = 1,
+    max_pages: int = MAX_PAGES_PER_SEARCH,
 ) -> Iterator[ResultPage]:
-    """Every results page for one search, until the empty page (or max_pages)."""
-    previous: tuple = ()
-    for page in range(1, max_pages + 1):
+    """The practice search around `location`, page by page from `start_page` (see
+    `scrapers.paging.result_pages`). GOsC places `location` itself: `latitude` and `longitude`
+    are taken, as every paging register takes them, and not sent."""
+
+    def read_page(page: int) -> ResultPage:
         url, status, text = fetch_practices(session, base_url, location, radius, page)
         require_ok(url, status)
-        result = parse_practices(text, url)
-        if result.at_end:
-            return
-        if result.items == previous:
-            raise LayoutChanged("page parameter ignored: same results twice", url)
-        previous = result.items
-        yield result
+        return parse_practices(text, url)
+
+    return result_pages(
+        read_page, lambda page: page.items, start_page=start_page, max_pages=max_pages
+    )
+
+
+def read_registrant(session, url: str) -> Registration:
+    """The registrant on the page a search result or a practice listing linked to."""
+    page_url, status, text = fetch_registrant(session, url)
+    require_ok(page_url, status)
+    return parse_registrant(text, page_url)
 
 
 def lookup(session, base_url: str, number: str) -> Registration | NotFound:
@@ -218,9 +234,7 @@ def lookup(session, base_url: str, number: str) -> Registration | NotFound:
     if not found.items:
         return NotFound(REGISTER, number, url, found.page_sha256)
     for link in found.items[:MAX_CANDIDATES]:
-        page_url, page_status, page_text = fetch_registrant(session, link.url)
-        require_ok(page_url, page_status)
-        registration = parse_registrant(page_text, page_url)
+        registration = read_registrant(session, link.url)
         if registration.registration_number.lstrip("0") == number.lstrip("0"):
             return registration
     # A number search listing only other people means the filter was ignored: never "not found".

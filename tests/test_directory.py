@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from finder import directory, search
-from finder.directory import listings
+from finder.directory import listings, practices
 from finder.errors import InvalidInput
 
 OSTEO = {
@@ -213,3 +213,39 @@ def test_a_practice_in_an_impossible_place_is_refused(main_db):
     with pytest.raises(InvalidInput) as caught:
         directory.upsert_practice(main_db, {**PRACTICE, "latitude": 95.0})
     assert caught.value.message == "Practice test:1 has an impossible location."
+
+
+def test_a_practice_key_ignores_case_and_spacing_and_keeps_the_keys_already_stored():
+    # Imports and GCC listings stored keys made this way: a new key would re-key every row.
+    key = "import:1f390339df5594d5"
+    assert practices.practice_key("import", "Roundhay Physio", "LS6 2AB") == key
+    assert practices.practice_key("import", "  ROUNDHAY \u00a0 physio", "LS6 2AB") == key
+    assert practices.practice_key("gcc", "Chiro Rooms 000", None) == "gcc:533888b1c7ec59de"
+
+
+def test_add_or_update_says_what_it_did_and_links_retire_and_revive_with_reasons(main_db):
+    assert practices.add_or_update_practitioner(main_db, OSTEO) == "added"
+    assert practices.add_or_update_practitioner(main_db, OSTEO) == "unchanged"
+    assert practices.add_or_update_practitioner(main_db, {**OSTEO, "name": "Ada B"}) == "updated"
+    assert practices.add_or_update_practice(main_db, PRACTICE) == "added"
+    practices.link_practitioner(main_db, "test:1", "gosc", "9123")
+    practices.link_practitioner(main_db, "test:1", "gosc", "9123")  # known already
+    practice_id = ids_near(main_db, ["osteopath"])
+    assert len(practice_id) == 1
+
+    practices.retire_practitioners(main_db, [("gosc", "9123")], "GOSC: not practising")
+    practices.retire_practices(main_db, ["test:1"], "no longer listed")
+    assert main_db.execute(
+        "select retired_at is not null, retired_reason from practitioners"
+    ).fetchall() == [(1, "GOSC: not practising")]
+    assert practices.revive_practitioners(main_db, [("gosc", "9123")]) == 1
+    # A practice found again is no longer retired, nor for the reason it was.
+    assert practices.add_or_update_practice(main_db, PRACTICE) == "updated"
+    assert main_db.execute(
+        "select retired_at, retired_reason from practices union all "
+        "select retired_at, retired_reason from practitioners"
+    ).fetchall() == [(None, None), (None, None)]
+    assert ids_near(main_db, ["osteopath"]) == practice_id
+
+    practices.unlink_practitioners(main_db, [("test:1", "gosc", "9123")])
+    assert ids_near(main_db, ["osteopath"]) == []

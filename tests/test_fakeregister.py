@@ -153,7 +153,7 @@ def spread_practices(fake, count: int, around: tuple[float, float], prefix: str)
 
 def test_gosc_search_lists_practices_within_the_radius_nearest_first(session, fake):
     spread_practices(fake, 30, CENTRE, "North")  # 0 to 5.8 miles away
-    pages = list(gosc.iter_practice_pages(session, fake.base_url("gosc"), "ZX1 1AA", radius=3.1))
+    pages = list(gosc.iter_search_pages(session, fake.base_url("gosc"), "ZX1 1AA", radius=3.1))
     names = [p.name for page in pages for p in page.items]
     assert names[:3] == ["Harbourside Osteopathy", "North 000", "North 001"]
     assert names[-1] == "North 015"  # 15 * 0.2 = 3.0 miles; 16 (3.2 miles) is beyond
@@ -161,18 +161,18 @@ def test_gosc_search_lists_practices_within_the_radius_nearest_first(session, fa
 
 def test_gosc_search_walks_every_page_until_the_no_results_page(session, fake):
     spread_practices(fake, 24, CENTRE, "North")
-    pages = list(gosc.iter_practice_pages(session, fake.base_url("gosc"), "ZX1 1AA", radius=25))
+    pages = list(gosc.iter_search_pages(session, fake.base_url("gosc"), "ZX1 1AA", radius=25))
     asked = [r.query["p"] for r in fake.requests_for("gosc")]
     assert ([len(page.items) for page in pages], asked) == ([10, 10, 5], ["1", "2", "3", "4"])
 
 
 def test_gosc_practice_lists_the_osteopaths_working_there(session, fake):
-    page = next(gosc.iter_practice_pages(session, fake.base_url("gosc"), "ZX1 1AA"))
+    page = next(gosc.iter_search_pages(session, fake.base_url("gosc"), "ZX1 1AA"))
     assert [link.name for link in page.items[0].practitioners] == ["Alex Example"]
 
 
 def test_gosc_unknown_location_has_no_results(session, fake):
-    assert list(gosc.iter_practice_pages(session, fake.base_url("gosc"), "Nowhere")) == []
+    assert list(gosc.iter_search_pages(session, fake.base_url("gosc"), "Nowhere")) == []
 
 
 def test_a_refresh_over_several_centres_sees_every_practice(session, fake):
@@ -184,7 +184,7 @@ def test_a_refresh_over_several_centres_sees_every_practice(session, fake):
     expected.add("Harbourside Osteopathy")
     seen = set()
     for postcode in centres:
-        for page in gosc.iter_practice_pages(session, fake.base_url("gosc"), postcode, radius=25):
+        for page in gosc.iter_search_pages(session, fake.base_url("gosc"), postcode, radius=25):
             seen |= {p.name for p in page.items}
     assert seen == expected
     assert fake.peak_concurrency["gosc"] == 1
@@ -196,7 +196,11 @@ def test_gcc_postcode_search_pages_by_offset_in_tens(session, fake):
             f"Clinic {i}", ("1 Road",), "ZY1 1AA", CENTRE[0] + i / 1000, CENTRE[1]
         )
         fake.add_gcc(f"09{i:03d}", f"Chiro {i}", practices=[clinic])
-    pages = list(gcc.iter_result_pages(session, fake.base_url("gcc"), "ZY1 1AA", *CENTRE))
+    pages = list(
+        gcc.iter_search_pages(
+            session, fake.base_url("gcc"), "ZY1 1AA", latitude=CENTRE[0], longitude=CENTRE[1]
+        )
+    )
     paths = [r.path for r in fake.requests_for("gcc")]
     assert [len(page.items) for page in pages] == [10, 10, 3]
     assert paths == [
@@ -215,7 +219,11 @@ def test_gcc_postcode_search_can_locate_by_postcode_alone(session, fake):
 def test_gcc_search_leaves_out_chiropractors_beyond_the_radius(session, fake):
     far = fake.add_practice("Far Clinic", ("1 Far Road",), "ZY9 9ZZ", CENTRE[0] + 1.0, CENTRE[1])
     fake.add_gcc("09777", "Far Example", practices=[far])
-    pages = list(gcc.iter_result_pages(session, fake.base_url("gcc"), "ZY1 1AA", *CENTRE))
+    pages = list(
+        gcc.iter_search_pages(
+            session, fake.base_url("gcc"), "ZY1 1AA", latitude=CENTRE[0], longitude=CENTRE[1]
+        )
+    )
     assert [r.registration_number for page in pages for r in page.items] == ["04567"]
 
 
@@ -223,7 +231,7 @@ def test_a_custom_locate_callable_is_used_for_searches():
     with fake_register(locate=lambda text: CENTRE if text == "Somewhere" else None) as fake:
         fake.add_gosc_practice("Only One", ("1 Lane",), "ZX1 1AA", *CENTRE)
         with PoliteSession("x@finder.example", min_interval=0) as session:
-            pages = list(gosc.iter_practice_pages(session, fake.base_url("gosc"), "Somewhere"))
+            pages = list(gosc.iter_search_pages(session, fake.base_url("gosc"), "Somewhere"))
     assert [p.name for p in pages[0].items] == ["Only One"]
 
 

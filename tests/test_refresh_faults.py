@@ -9,12 +9,14 @@ from refresh_world import (
     GCC_CHIROPRACTORS,
     GOSC_PRACTICES,
     directory_tables,
+    leeds_centres,
     leeds_world,
     run_refresh,
 )
 
 from finder import db, refresh, registrations, search
 from finder.directory import importer
+from scrapers import paging
 
 
 @pytest.fixture
@@ -172,6 +174,37 @@ def test_one_hcpc_outage_pauses_the_walk_instead_of_failing_it(
     assert max(clock["slept"]) == pytest.approx(60.0, abs=1.0)
 
 
+def test_one_outage_of_a_walked_register_pauses_the_walk_instead_of_failing_it(
+    data_dir, postcode_table, world
+):
+    """The walk asks for pages through the same clients as every check: after a failed page
+    the register is left alone for a minute, and the walk waits that out before the next
+    search rather than fail the following searches at once."""
+    world.fault("500", register="gosc", path="/register-search/practices/", times=4)
+    clock = {"now": 0.0, "slept": []}
+
+    def sleep(seconds):
+        clock["slept"].append(seconds)
+        clock["now"] += seconds
+
+    config = {f"{r.upper()}_URL": world.base_url(r) for r in ("hcpc", "gosc", "gcc")}
+    config.update(REQUEST_INTERVAL=0.001, CONTACT="tests <tests@example.invalid>")
+    clients = registrations.clients_from_config(config, sleep=sleep, clock=lambda: clock["now"])
+    options = refresh.Options(
+        clients=clients, postcodes=postcode_table, centres=leeds_centres(postcode_table)
+    )
+    try:
+        summary = refresh.refresh(db.main_db_path(data_dir), ["gosc"], options)
+    finally:
+        clients.close()
+    gosc = summary["registers"]["gosc"]
+    assert gosc["state"] == "done_with_errors"
+    assert [error["message"].split(" (")[0] for error in gosc["errors"]] == [
+        "register unavailable: HTTP 500 after 4 attempts"
+    ]
+    assert max(clock["slept"]) == pytest.approx(60.0, abs=1.0)
+
+
 def test_search_keeps_answering_consistently_while_a_refresh_writes(
     data_dir, postcode_table, world
 ):
@@ -221,7 +254,7 @@ def test_a_search_cut_off_by_the_page_cap_is_reported_and_nothing_is_retired(
     run_refresh(data_dir, world, postcode_table, registers=("gosc",))
     before = directory_tables(db.open_main(data_dir))
     world.gosc_practices.remove(world.gosc_practices[0])  # gone, but the walk is cut short
-    monkeypatch.setattr(refresh.walk, "MAX_PAGES_PER_SEARCH", 1)
+    monkeypatch.setattr(paging, "MAX_PAGES_PER_SEARCH", 1)
 
     summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
 

@@ -251,20 +251,20 @@ def test_postcode_pages_are_walked_until_a_short_page():
     session = StubSession(
         {results(0): "gcc_postcode_p0.html", results(10): "gcc_postcode_p10.html"}
     )
-    pages = list(gcc.iter_result_pages(session, BASE, "ZY1 4AA", 51.5, -0.25))
+    pages = list(gcc.iter_search_pages(session, BASE, "ZY1 4AA", latitude=51.5, longitude=-0.25))
     assert ([len(p.items) for p in pages], session.asked) == ([10, 3], [results(0), results(10)])
 
 
 def test_a_full_last_page_is_followed_by_one_no_results_page():
     session = StubSession({results(0): "gcc_postcode_p0.html", results(10): "gcc_no_results.html"})
-    pages = list(gcc.iter_result_pages(session, BASE, "ZY1 4AA", 51.5, -0.25))
+    pages = list(gcc.iter_search_pages(session, BASE, "ZY1 4AA", latitude=51.5, longitude=-0.25))
     assert ([len(p.items) for p in pages], len(session.asked)) == ([10], 2)
 
 
 def test_an_offset_the_site_ignores_is_layout_changed():
     session = StubSession({results(0): "gcc_postcode_p0.html", results(10): "gcc_postcode_p0.html"})
     with pytest.raises(LayoutChanged, match="same results twice"):
-        list(gcc.iter_result_pages(session, BASE, "ZY1 4AA", 51.5, -0.25))
+        list(gcc.iter_search_pages(session, BASE, "ZY1 4AA", latitude=51.5, longitude=-0.25))
 
 
 def test_lookup_returns_the_card_with_the_number():

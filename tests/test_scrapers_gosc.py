@@ -337,7 +337,7 @@ def test_practice_pages_are_walked_until_the_no_results_page():
             search(3): (200, "gosc_practices_end.html"),
         }
     )
-    pages = list(gosc.iter_practice_pages(session, BASE, "ZX1 2AB", 10))
+    pages = list(gosc.iter_search_pages(session, BASE, "ZX1 2AB", radius=10))
     assert ([len(p.items) for p in pages], session.asked) == (
         [3, 2],
         [search(1), search(2), search(3)],
@@ -347,12 +347,12 @@ def test_practice_pages_are_walked_until_the_no_results_page():
 def test_a_page_parameter_the_site_ignores_is_layout_changed_not_an_endless_walk():
     session = StubSession({search(n): (200, "gosc_practices_p1.html") for n in (1, 2)})
     with pytest.raises(LayoutChanged, match="same results twice"):
-        list(gosc.iter_practice_pages(session, BASE, "ZX1 2AB", 10))
+        list(gosc.iter_search_pages(session, BASE, "ZX1 2AB", radius=10))
 
 
 def test_walking_stops_at_max_pages():
     session = StubSession({search(1): (200, "gosc_practices_p1.html")})
-    assert len(list(gosc.iter_practice_pages(session, BASE, "ZX1 2AB", 10, max_pages=1))) == 1
+    assert len(list(gosc.iter_search_pages(session, BASE, "ZX1 2AB", radius=10, max_pages=1))) == 1
 
 
 ALEX_URL = f"{BASE}/register-search/registrants/5501-alex-brindlecombe/"

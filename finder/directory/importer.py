@@ -23,17 +23,15 @@ Columns (header row required, any order, names case-insensitive):
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 from finder import registrations, times
-from finder.db import changed, transaction
+from finder.db import transaction
 from finder.directory import practices as directory
 from finder.errors import FinderError, InvalidInput
 from finder.places import postcodes
@@ -196,9 +194,8 @@ def _practice(row: dict[str, str], table: postcodes.PostcodeTable) -> dict:
             raise InvalidInput(f"{name} {row[name]!r} does not look like one")
     name = " ".join(row["practice_name"].split())
     postcode = postcodes.parse(row["postcode"]).text
-    digest = hashlib.sha256(f"{name.casefold()}|{postcode}".encode()).hexdigest()[:16]
     return {
-        "key": f"{SOURCE}:{digest}",
+        "key": directory.practice_key(SOURCE, name, postcode),
         "name": name,
         "address": [row[col] for col in ADDRESS_COLUMNS if row.get(col)],
         "postcode": postcode,
@@ -247,44 +244,24 @@ def import_csv(
             valid.append(validate_row(row, table))
         except InvalidInput as error:
             report.errors.append(RowError(line, error.message))
-    seen_practitioners: set = set()
-    seen_practices: set = set()
+    seen: set = set()  # what is counted already: a practice on several rows counts once
     with transaction(db, commit=not dry_run) as tx:
         for practitioner, practice in valid:
             pair = (practitioner["register"], practitioner["registration_number"])
-            _count(tx, report.practitioners, pair, seen_practitioners, _exists_practitioner,
-                   lambda p=practitioner: directory.upsert_practitioners(tx, [p]))  # fmt: skip
-            _count(tx, report.practices, practice["key"], seen_practices, _exists_practice,
-                   lambda p=practice: directory.upsert_practice(tx, p))  # fmt: skip
-            tx.conn.execute(
-                "insert or ignore into practice_practitioners "
-                "select id, ?, ? from practices where key = ?",
-                (*pair, practice["key"]),
-            )
+            action = directory.add_or_update_practitioner(tx, practitioner)
+            _count(report.practitioners, action, ("practitioner", *pair), seen)
+            action = directory.add_or_update_practice(tx, practice)
+            _count(report.practices, action, ("practice", practice["key"]), seen)
+            directory.link_practitioner(tx, practice["key"], *pair)
             report.queued += queue_check(tx, *pair, practitioner["name"], "imported")
             report.loaded += 1
     return report
 
 
-def _count(tx, counts: dict, key, seen: set, exists: Callable, upsert: Callable) -> None:
-    was_there = exists(tx, key)
-    wrote = changed(tx, upsert)
-    if key in seen:
-        return  # a practice on several rows counts once
-    seen.add(key)
-    counts["unchanged" if not wrote else "updated" if was_there else "added"] += 1
-
-
-def _exists_practitioner(tx, pair: tuple[str, str]) -> bool:
-    return bool(
-        tx.conn.execute(
-            "select 1 from practitioners where register = ? and registration_number = ?", pair
-        ).fetchone()
-    )
-
-
-def _exists_practice(tx, key: str) -> bool:
-    return bool(tx.conn.execute("select 1 from practices where key = ?", (key,)).fetchone())
+def _count(counts: dict[str, int], action: str, key: tuple, seen: set) -> None:
+    if key not in seen:
+        seen.add(key)
+        counts[action] += 1
 
 
 def queue_check(db, register: str, number: str, name: str | None, reason: str) -> int:

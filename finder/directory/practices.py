@@ -3,8 +3,9 @@ the points a search reads. The tables and their triggers are in finder.directory
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import sqlite_utils
 
@@ -165,23 +166,93 @@ def _replace_links(db: sqlite_utils.Database, practice_id: int, pairs: Sequence)
     )
 
 
-def retire_practices(db: sqlite_utils.Database, keys: Iterable[str]) -> int:
-    """Take practices out of search (they stay in the table, for history)."""
+def practice_key(source: str, name: str, postcode: str | None) -> str:
+    """The key of a practice its source gives no id for (an import, a GCC listing): its name,
+    with case and runs of spaces ignored, and its postcode."""
+    basis = f"{' '.join(name.split()).casefold()}|{postcode or ''}"
+    return f"{source}:{hashlib.sha256(basis.encode()).hexdigest()[:16]}"
+
+
+def add_or_update_practitioner(db: sqlite_utils.Database, row: dict) -> str:
+    """Upsert one practitioner (reviving a retired one): "added", "updated" or "unchanged"."""
+    where = "register = ? and registration_number = ?"
+    pair = (row["register"], row["registration_number"])
+    return _upsert_one(db, "practitioners", where, pair, lambda: upsert_practitioners(db, [row]))
+
+
+def add_or_update_practice(db: sqlite_utils.Database, row: dict) -> str:
+    """Upsert one practice (reviving a retired one): "added", "updated" or "unchanged"."""
+    return _upsert_one(db, "practices", "key = ?", (row["key"],), lambda: upsert_practice(db, row))
+
+
+def _upsert_one(db, table: str, where: str, args: tuple, upsert: Callable) -> str:
+    was_there = db.conn.execute(f"select 1 from {table} where {where}", args).fetchone()
+    wrote = database.changed(db, upsert)
+    # A row the upsert revived is no longer retired for the reason it was.
+    db.conn.execute(
+        f"update {table} set retired_reason = null where {where} "
+        "and retired_at is null and retired_reason is not null",
+        args,
+    )
+    return "unchanged" if not wrote else "updated" if was_there else "added"
+
+
+def link_practitioner(
+    db: sqlite_utils.Database, practice_key: str, register: str, number: str
+) -> None:
+    """Say that a practitioner works at a practice (already upserted); no-op when known."""
+    db.conn.execute(
+        "insert or ignore into practice_practitioners select id, ?, ? from practices where key = ?",
+        (register, number, practice_key),
+    )
+
+
+def unlink_practitioners(db: sqlite_utils.Database, links: Iterable[tuple[str, str, str]]) -> None:
+    """Say that practitioners no longer work at practices: (practice key, register, number)."""
+    with database.atomic(db):
+        db.conn.executemany(
+            "delete from practice_practitioners where practice_id = "
+            "(select id from practices where key = ?) and register = ? "
+            "and registration_number = ?",
+            list(links),
+        )
+
+
+def retire_practices(
+    db: sqlite_utils.Database, keys: Iterable[str], reason: str | None = None
+) -> int:
+    """Take practices out of search (they stay in the table, for history), saying why."""
+    stamp = times.now_iso()
     with database.atomic(db):
         cursor = db.conn.executemany(
-            "update practices set retired_at = ? where key = ? and retired_at is null",
-            [(times.now_iso(), key) for key in keys],
+            "update practices set retired_at = ?, retired_reason = ? "
+            "where key = ? and retired_at is null",
+            [(stamp, reason, key) for key in keys],
         )
     return cursor.rowcount
 
 
-def retire_practitioners(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> int:
-    """Take practitioners out of search; a practice left with none drops out too."""
+def retire_practitioners(
+    db: sqlite_utils.Database, keys: Iterable[tuple[str, str]], reason: str | None = None
+) -> int:
+    """Take practitioners out of search, saying why; a practice left with none drops out too."""
+    stamp = times.now_iso()
     with database.atomic(db):
         cursor = db.conn.executemany(
-            "update practitioners set retired_at = ? where register = ? "
+            "update practitioners set retired_at = ?, retired_reason = ? where register = ? "
             "and registration_number = ? and retired_at is null",
-            [(times.now_iso(), register, number) for register, number in keys],
+            [(stamp, reason, register, number) for register, number in keys],
+        )
+    return cursor.rowcount
+
+
+def revive_practitioners(db: sqlite_utils.Database, keys: Iterable[tuple[str, str]]) -> int:
+    """Put retired practitioners back into search: (register, number) pairs."""
+    with database.atomic(db):
+        cursor = db.conn.executemany(
+            "update practitioners set retired_at = null, retired_reason = null "
+            "where register = ? and registration_number = ? and retired_at is not null",
+            list(keys),
         )
     return cursor.rowcount
 

@@ -8,18 +8,18 @@ seen, and the checkpoint together, so a reader or a crash sees the whole page or
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from finder import directory, times
-from finder.db import changed, transaction
+from finder import times
+from finder.db import transaction
+from finder.directory import practices as directory
 from finder.errors import FinderError
 from finder.places import postcodes
-from scrapers import gcc, gosc
-from scrapers.errors import require_ok
+from finder.registrations import RegisterClients
+from scrapers import gosc
 from scrapers.records import Practice, Registration, ResultPage
 
 
@@ -62,28 +62,41 @@ def practice_row(register: str, practice: Practice, key: str, table) -> tuple[di
     return row, reason
 
 
-def content_key(register: str, practice: Practice) -> str:
-    """A stable key for a practice the register gives no id for: its name and postcode."""
-    basis = f"{' '.join(practice.name.casefold().split())}|{practice.postcode or ''}"
-    return f"{register}:{hashlib.sha256(basis.encode()).hexdigest()[:16]}"
+def prepare_page(
+    db: sqlite_utils.Database,
+    clients: RegisterClients,
+    page: ResultPage,
+    table: postcodes.PostcodeTable,
+) -> PreparedPage:
+    """What a GOsC or GCC results page puts into the directory."""
+    if page.register == "gosc":
+        return prepare_gosc(db, clients, page, table)
+    return prepare_gcc(page, table)
 
 
 def prepare_gosc(
-    db: sqlite_utils.Database, session, page: ResultPage, table: postcodes.PostcodeTable
+    db: sqlite_utils.Database,
+    clients: RegisterClients,
+    page: ResultPage,
+    table: postcodes.PostcodeTable,
 ) -> PreparedPage:
     prepared = PreparedPage()
     known = dict(db.execute("select register_id, registration_number from gosc_registrants"))
     for practice in page.items:
-        key = f"gosc:{practice.register_id}" if practice.register_id else None
-        row, reason = practice_row("gosc", practice, key or content_key("gosc", practice), table)
+        if practice.register_id:
+            key = f"gosc:{practice.register_id}"
+        else:
+            key = directory.practice_key("gosc", practice.name, practice.postcode)
+        row, reason = practice_row("gosc", practice, key, table)
         staff = []
         for link in practice.practitioners:
             if not link.register_id or not link.url:
                 continue  # an osteopath we cannot identify: not linked rather than guessed
             if link.register_id not in known:
-                url, status, text = gosc.fetch_registrant(session, link.url)
-                require_ok(url, status)
-                registration = gosc.parse_registrant(text, url)
+                registration = clients.ask(
+                    "gosc",
+                    lambda session, _base_url, url=link.url: gosc.read_registrant(session, url),
+                )
                 known[link.register_id] = registration.registration_number
                 prepared.resolved.append(
                     (link.register_id, registration.registration_number, registration.name)
@@ -107,7 +120,8 @@ def prepare_gcc(page: ResultPage, table: postcodes.PostcodeTable) -> PreparedPag
         )
         prepared.registrations.append(registration)
         for practice in registration.practices:
-            row, reason = practice_row("gcc", practice, content_key("gcc", practice), table)
+            key = directory.practice_key("gcc", practice.name, practice.postcode)
+            row, reason = practice_row("gcc", practice, key, table)
             prepared.practices.append({**row, "_staff": [("gcc", number)]})
             if reason:
                 prepared.unlocated.append((row["key"], reason))
@@ -139,65 +153,25 @@ def apply_page(
                 (name, number, reg_name, times.now_iso()),
             )
         for row in prepared.practitioners:
-            pair = (row["register"], row["registration_number"])
-            _upsert_counted(
-                tx, run_id, register, "practitioner", "|".join(pair),
-                exists="select 1 from practitioners where register = ? "
-                "and registration_number = ?", args=pair,
-                upsert=lambda row=row: directory.upsert_practitioners(tx, [row]),
-                revive="update practitioners set retired_reason = null where register = ? "
-                "and registration_number = ? and retired_at is null",
-            )  # fmt: skip
+            action = directory.add_or_update_practitioner(tx, row)
+            key = f"{row['register']}|{row['registration_number']}"
+            _seen(tx, run_id, register, "practitioner", key, action)
         unlocated = dict(prepared.unlocated)
         for row in prepared.practices:
             staff = row.pop("_staff")
-            _upsert_counted(
-                tx, run_id, register, "practice", row["key"],
-                exists="select 1 from practices where key = ?", args=(row["key"],),
-                upsert=lambda row=row: directory.upsert_practice(tx, row),
-                revive="update practices set retired_reason = null where key = ? "
-                "and retired_at is null", note=unlocated.get(row["key"]),
-            )  # fmt: skip
+            action = directory.add_or_update_practice(tx, row)
+            _seen(tx, run_id, register, "practice", row["key"], action, unlocated.get(row["key"]))
             for pair in staff:
-                tx.conn.execute(
-                    "insert or ignore into practice_practitioners "
-                    "select id, ?, ? from practices where key = ?",
-                    (*pair, row["key"]),
-                )
-                tx.conn.execute(
-                    "insert or ignore into refresh_seen values (?, ?, 'link', ?, 'seen', null)",
-                    (run_id, register, "|".join((row["key"], *pair))),
-                )
+                directory.link_practitioner(tx, row["key"], *pair)
+                _seen(tx, run_id, register, "link", "|".join((row["key"], *pair)), "seen")
         checkpoint(tx)
 
 
-def _upsert_counted(
-    tx, run_id, register, kind, key, *, exists, args, upsert, revive, note=None
+def _seen(
+    tx, run_id: int, register: str, kind: str, key: str, action: str, note: str | None = None
 ) -> None:
-    """Upsert, and remember the first sighting in this run as added / updated / unchanged."""
-    was_there = tx.conn.execute(exists, args).fetchone() is not None
-    wrote = changed(tx, upsert)
-    tx.conn.execute(revive, args)
-    action = "unchanged" if not wrote else "updated" if was_there else "added"
+    """Remember what this run saw, and what its first sighting did (added, updated, ...)."""
     tx.conn.execute(
         "insert or ignore into refresh_seen values (?, ?, ?, ?, ?, ?)",
         (run_id, register, kind, key, action, note),
     )
-
-
-def walk_url(register: str, base_url: str, centre, radius: int, page: int) -> str:
-    """The URL of results page `page` (1-based) around a centre."""
-    if register == "gosc":
-        return gosc.practice_search_url(base_url, centre.label, radius, page)
-    return gcc.postcode_search_url(
-        base_url, centre.label, centre.latitude, centre.longitude, (page - 1) * gcc.PAGE_SIZE
-    )
-
-
-def fetch_page(session, register: str, base_url: str, centre, radius: int, page: int):
-    """One results page, parsed. Raises the scrapers' errors."""
-    url, status, text = session.fetch(walk_url(register, base_url, centre, radius, page))
-    require_ok(url, status)
-    if register == "gosc":
-        return gosc.parse_practices(text, url)
-    return gcc.parse_results(text, url)

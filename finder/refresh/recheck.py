@@ -6,34 +6,31 @@ listing is the register's own evidence.
 
 from __future__ import annotations
 
-from finder import registrations, times
+import sqlite_utils
+
+from finder import registrations
 from finder.db import transaction
+from finder.directory import practices as directory
 from finder.errors import InvalidInput
-from finder.refresh.runs import Progress, progress_row, record_error, set_state, spend
+from finder.refresh.runs import (
+    Options,
+    PageBudget,
+    Progress,
+    progress_row,
+    record_error,
+    set_state,
+)
+from scrapers.records import Registration
 
 RETIRING_OUTCOMES = {"not_found": "not found on the register", "inactive": "not practising"}
 MAX_CONSECUTIVE_FAILURES = 5  # then the register is left alone; `resume` tries again
 
 
-class _Answered:
-    """RegisterClients' stand-in that answers with a registration already read from a page."""
-
-    def __init__(self, registration) -> None:
-        self.registration = registration
-
-    def lookup(self, register: str, number: str):
-        return self.registration
-
-
-def record_checks(db, found: list, clients) -> None:
+def record_checks(db: sqlite_utils.Database, found: list[Registration]) -> None:
     """A listing is evidence too: record what the page said as a check of each registrant."""
     for registration in found:
-        registrations.check(
-            db,
-            registration.register,
-            registration.registration_number,
-            clients=_Answered(registration),
-            refresh=True,
+        registrations.record(
+            db, registration.register, registration.registration_number, registration
         )
         with db.conn:
             db.execute(
@@ -42,7 +39,9 @@ def record_checks(db, found: list, clients) -> None:
             )
 
 
-def check_physiotherapists(db, run_id: int, options, budget: list) -> None:
+def check_physiotherapists(
+    db: sqlite_utils.Database, run_id: int, options: Options, budget: PageBudget
+) -> None:
     set_state(db, run_id, "hcpc", "walking")
     total = db.execute("select count(*) from practitioners where register = 'hcpc'").fetchone()[0]
     cursor = progress_row(db, run_id, "hcpc")["cursor"]
@@ -55,7 +54,11 @@ def check_physiotherapists(db, run_id: int, options, budget: list) -> None:
         "and registration_number > ? order by registration_number",
         (cursor,),
     ).fetchall()
-    if not _check_numbers(db, run_id, "hcpc", people, options, budget, done, total):
+    checked = _check_numbers(
+        db, run_id, "hcpc", people, options=options, budget=budget, done=done, total=total,
+        keep_cursor=True,
+    )  # fmt: skip
+    if not checked:
         return
     skipped = db.execute(
         "select count(*) from refresh_errors where run_id = ? and register = 'hcpc' and skipped",
@@ -64,20 +67,39 @@ def check_physiotherapists(db, run_id: int, options, budget: list) -> None:
     set_state(db, run_id, "hcpc", "done_with_errors" if skipped else "done")
 
 
-def drain_queue(db, run_id: int, register: str, options, budget: list) -> None:
+def drain_queue(
+    db: sqlite_utils.Database, run_id: int, register: str, options: Options, budget: PageBudget
+) -> None:
     people = db.execute(
         "select registration_number, name from check_queue where register = ? "
         "order by registration_number",
         (register,),
     ).fetchall()
-    _check_numbers(db, run_id, register, people, options, budget, 0, len(people))
+    _check_numbers(
+        db, run_id, register, people, options=options, budget=budget, done=0, total=len(people)
+    )
 
 
-def _check_numbers(db, run_id, register, people, options, budget, done, total) -> bool:
-    """Check each (number, name) on the register; False when the register stopped answering."""
+def _check_numbers(
+    db: sqlite_utils.Database,
+    run_id: int,
+    register: str,
+    people: list[tuple[str, str | None]],
+    *,
+    options: Options,
+    budget: PageBudget,
+    done: int,
+    total: int,
+    keep_cursor: bool = False,
+) -> bool:
+    """Check each (number, name) on the register; False when the register stopped answering.
+
+    `done` of `total` are checked already (for progress); `keep_cursor` saves each number
+    checked as the run's cursor, for a walk in number order that resumes after it.
+    """
     failures = 0
     for number, name in people:
-        spend(budget)
+        budget.spend()
         # A first check ever is news too: the practitioner is now verified.
         first = not db.execute(
             "select 1 from registrations where register = ? and registration_number = ?",
@@ -116,7 +138,7 @@ def _check_numbers(db, run_id, register, people, options, budget, done, total) -
             tx.conn.execute(
                 "update refresh_progress set cursor = ?, pages = pages + 1 "
                 "where run_id = ? and register = ?",
-                (number if register == "hcpc" else "", run_id, register),
+                (number if keep_cursor else "", run_id, register),
             )
         done += 1
         if options.progress is not None:
@@ -124,7 +146,13 @@ def _check_numbers(db, run_id, register, people, options, budget, done, total) -
     return True
 
 
-def _apply_check(tx, register: str, number: str, result, first: bool) -> str:
+def _apply_check(
+    tx: sqlite_utils.Database,
+    register: str,
+    number: str,
+    result: registrations.CheckResult,
+    first: bool,
+) -> str:
     """Retire a practitioner the register no longer lists; revive one it lists again."""
     retired = tx.conn.execute(
         "select retired_at, retired_reason from practitioners where register = ? "
@@ -140,17 +168,9 @@ def _apply_check(tx, register: str, number: str, result, first: bool) -> str:
         reason = f"{register.upper()}: {RETIRING_OUTCOMES[result.outcome]}"
         if result.status_raw:
             reason += f" ({result.status_raw})"
-        tx.conn.execute(
-            "update practitioners set retired_at = ?, retired_reason = ? where register = ? "
-            "and registration_number = ?",
-            (times.now_iso(), reason, *key),
-        )
+        directory.retire_practitioners(tx, [key], reason)
         return "retired"
     if retired[0] is not None and (retired[1] or "").startswith(f"{register.upper()}:"):
-        tx.conn.execute(
-            "update practitioners set retired_at = null, retired_reason = null "
-            "where register = ? and registration_number = ?",
-            key,
-        )
+        directory.revive_practitioners(tx, [key])
         return "updated"
     return "updated" if result.changed or first else "unchanged"

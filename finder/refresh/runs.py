@@ -1,10 +1,12 @@
-"""Refresh runs: the lock, the run and checkpoint rows, errors, and the summary."""
+"""Refresh runs: their options, the lock, the run and checkpoint rows, the page budget,
+errors, and the summary."""
 
 from __future__ import annotations
 
 import fcntl
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,9 @@ import sqlite_utils
 from finder import times
 from finder.db import transaction
 from finder.errors import FinderError
+from finder.places.postcodes import PostcodeTable
+from finder.refresh.centres import Centre
+from finder.registrations import RegisterClients
 
 
 class RefreshLocked(FinderError):
@@ -30,6 +35,15 @@ class Progress:
     done: int  # search centres walked (HCPC: practitioners checked)
     total: int
     pages: int  # pages (HCPC: checks) so far in this run
+
+
+@dataclass
+class Options:
+    clients: RegisterClients
+    postcodes: PostcodeTable
+    centres: dict[str, list[Centre]] | None = None  # planned from postcodes when None
+    max_pages: int | None = None  # page budget for this invocation
+    progress: Callable[[Progress], None] | None = None
 
 
 class RefreshLock:
@@ -97,11 +111,19 @@ def progress_row(db, run_id: int, register: str) -> dict:
     return dict(zip(names, cursor.fetchone(), strict=True))
 
 
-def spend(budget: list) -> None:
-    if budget[0] is not None:
-        if budget[0] <= 0:
+class PageBudget:
+    """How many more pages (HCPC: checks) this invocation may ask for (--max-pages)."""
+
+    def __init__(self, pages: int | None) -> None:
+        self.left = pages  # None: no limit
+
+    def spend(self) -> None:
+        """Count one more page; RefreshStopped when none is left."""
+        if self.left is None:
+            return
+        if self.left <= 0:
             raise RefreshStopped
-        budget[0] -= 1
+        self.left -= 1
 
 
 def record_error(

@@ -1,10 +1,11 @@
 """Refresh the directory from the public registers: politely, resumably, one page at a time.
 
 - GOsC and GCC: walk each register's location search from centres covering the UK
-  (finder.centres), following every page; each page lands in one transaction together with the
-  checkpoint (finder.refresh_pages), so Ctrl-C or a crash loses nothing and `resume` goes on
-  from the next page.
-- HCPC: re-check every physiotherapist in the directory by number (registrations.check); HCPC
+  (`centres`), page by page with the register module's own `iter_search_pages`, each page
+  asked through RegisterClients like every check; each page lands in one transaction together
+  with the checkpoint (`pages`), so Ctrl-C or a crash loses nothing and `resume` goes on from
+  the next page.
+- HCPC: re-check every physiotherapist in the directory by number (`recheck`); HCPC
   has no location search and its list pages are off limits (robots.txt).
 - After a complete walk, practices and practitioners the register no longer lists are retired
   (kept, with when and why) and drop out of search. A walk that skipped a search because of an
@@ -29,40 +30,35 @@ from pathlib import Path
 
 import sqlite_utils
 
-from finder import registrations, times
+import scrapers
+from finder import times
 from finder.db import transaction
+from finder.directory import practices as directory
 from finder.errors import InvalidInput
 from finder.refresh import centres as centre_plans
 from finder.refresh import recheck as refresh_checks
-from finder.refresh.pages import apply_page, fetch_page, prepare_gcc, prepare_gosc
+from finder.refresh.centres import Centre
+from finder.refresh.pages import apply_page, prepare_page
 from finder.refresh.runs import (
+    Options,
+    PageBudget,
     Progress,
     RefreshLock,
     RefreshStopped,
     progress_row,
     record_error,
     set_state,
-    spend,
     start_run,
     summary,
     unfinished_run,
 )
+from scrapers import paging
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed
 
 log = logging.getLogger("finder.refresh")
 
 
 WALK_ORDER = ("gosc", "gcc", "hcpc")  # the order a refresh of all of them takes
-MAX_PAGES_PER_SEARCH = 200  # a search longer than this means paging is broken
-
-
-@dataclass
-class Options:
-    clients: registrations.RegisterClients
-    postcodes: object  # a PostcodeTable
-    centres: dict | None = None  # register -> list[Centre]; planned from postcodes when None
-    max_pages: int | None = None  # page budget for this invocation
-    progress: Callable[[Progress], None] | None = None
 
 
 def run(db: sqlite_utils.Database, run_id: int, options: Options) -> dict:
@@ -70,7 +66,7 @@ def run(db: sqlite_utils.Database, run_id: int, options: Options) -> dict:
     registers = json.loads(
         db.execute("select registers from refresh_runs where id = ?", (run_id,)).fetchone()[0]
     )
-    budget = [options.max_pages]
+    budget = PageBudget(options.max_pages)
     try:
         for register in registers:
             state = progress_row(db, run_id, register)["state"]
@@ -78,7 +74,7 @@ def run(db: sqlite_utils.Database, run_id: int, options: Options) -> dict:
                 continue
             started = time.monotonic()
             try:
-                if register == "hcpc":
+                if register == "hcpc":  # no location search: a re-check of every number
                     refresh_checks.check_physiotherapists(db, run_id, options, budget)
                 else:
                     _walk(db, run_id, register, options, budget)
@@ -106,71 +102,50 @@ def run(db: sqlite_utils.Database, run_id: int, options: Options) -> dict:
 # --- GOsC and GCC: walking the location searches -------------------------------------------
 
 
-def _walk(db, run_id: int, register: str, options: Options, budget: list) -> None:
+@dataclass
+class _Search:
+    """One search of a walk and how far it got: the page it is reading, the pages it read."""
+
+    register: str
+    index: int  # of its centre in the plan
+    centre: Centre
+    page: int
+    read: int = 0
+
+    @property
+    def place(self) -> str:
+        return f"{self.centre.label} page {self.page}"
+
+
+def _walk(db, run_id: int, register: str, options: Options, budget: PageBudget) -> None:
     plan = (options.centres or {}).get(register) or centre_plans.plan_for(
         options.postcodes, register
     )
-    radius = centre_plans.RADIUS_MILES[register]
-    session = options.clients.sessions[register]
-    base_url = options.clients.base_urls[register]
     progress = progress_row(db, run_id, register)
     set_state(db, run_id, register, "walking")
-    failures = 0
+    failures = 0  # failures in a row: a page read in between starts the count again
     for index in range(progress["centre"], len(plan)):
-        centre = plan[index]
-        page = progress["page"] + 1 if index == progress["centre"] else 1
-        previous = None
-        while page <= MAX_PAGES_PER_SEARCH:
-            spend(budget)
-            place = f"{centre.label} page {page}"
-            try:
-                result = fetch_page(session, register, base_url, centre, radius, page)
-                if result.items and result.items == previous:
-                    raise LayoutChanged("page parameter ignored: same results twice", place)
-                if register == "gosc":
-                    prepared = prepare_gosc(db, session, result, options.postcodes)
-                else:
-                    prepared = prepare_gcc(result, options.postcodes)
-            except LayoutChanged as error:
-                # A redesigned page fails everywhere: stop, keep the checkpoint, fix the parser.
-                record_error(db, run_id, register, place, error, skipped=False)
+        first_page = progress["page"] + 1 if index == progress["centre"] else 1
+        search = _Search(register, index, plan[index], first_page)
+        try:
+            _walk_search(db, run_id, search, len(plan), options, budget)
+        except LayoutChanged as error:
+            # A redesigned page fails everywhere: stop, keep the checkpoint, fix the parser.
+            record_error(db, run_id, register, search.place, error, skipped=False)
+            set_state(db, run_id, register, "failed")
+            return
+        except (RegisterUnavailable, RobotsDisallowed) as error:
+            failures = 1 if search.read else failures + 1
+            if failures >= refresh_checks.MAX_CONSECUTIVE_FAILURES:
+                record_error(db, run_id, register, search.place, error, skipped=False)
                 set_state(db, run_id, register, "failed")
                 return
-            except (RegisterUnavailable, RobotsDisallowed) as error:
-                failures += 1
-                if failures >= refresh_checks.MAX_CONSECUTIVE_FAILURES:
-                    record_error(db, run_id, register, place, error, skipped=False)
-                    set_state(db, run_id, register, "failed")
-                    return
-                record_error(db, run_id, register, place, error, skipped=True)
-                break  # skip the rest of this search; the walk is then incomplete
-            failures = 0
-            if not result.items:
-                break
-            previous = result.items
-            apply_page(db, run_id, register, prepared, _checkpoint(run_id, register, index, page))
-            log.info(
-                "refresh run %d %s centre %s page %d: %d practices, %d practitioners, "
-                "%d without a location",
-                run_id, register, centre.label, page, len(prepared.practices),
-                len(prepared.practitioners), len(prepared.unlocated),
-            )  # fmt: skip
-            refresh_checks.record_checks(db, prepared.registrations, options.clients)
-            _report(db, run_id, register, index, len(plan), options)
-            if result.at_end:
-                break
-            page += 1
+            # Skip the rest of this search (the walk is then incomplete), and wait out the
+            # register's pause after an outage, so the next search asks it again.
+            record_error(db, run_id, register, search.place, error, skipped=True)
+            options.clients.wait_out_pause(register)
         else:
-            # The cap, not the register, ended this search: what lies beyond it is unknown, so
-            # the walk is incomplete and must retire nothing.
-            record_error(
-                db, run_id, register, f"{centre.label} page {MAX_PAGES_PER_SEARCH}",
-                Exception(
-                    f"search stopped after {MAX_PAGES_PER_SEARCH} pages without reaching the "
-                    "last page (paging may be broken): skipped the rest, nothing retired"
-                ),
-                skipped=True,
-            )  # fmt: skip
+            failures = 0
         with db.conn:
             db.execute(
                 "update refresh_progress set centre = ?, page = 0 where run_id = ? "
@@ -180,6 +155,55 @@ def _walk(db, run_id: int, register: str, options: Options, budget: list) -> Non
         _report(db, run_id, register, index + 1, len(plan), options)
     refresh_checks.drain_queue(db, run_id, register, options, budget)
     _finish_walk(db, run_id, register)
+
+
+def _walk_search(
+    db, run_id: int, search: _Search, total: int, options: Options, budget: PageBudget
+) -> None:
+    """Read, write and checkpoint each page of one search, from `search.page` on. Raises the
+    scrapers' errors; the pages before the error are written."""
+    register, centre, start = search.register, search.centre, search.page
+    cap = paging.MAX_PAGES_PER_SEARCH
+    module = scrapers.register_module(register)
+    # Each page is asked under the register's lock and outage pause, as every check is.
+    pages = options.clients.ask_each(
+        register,
+        lambda session, base_url: module.iter_search_pages(
+            session, base_url, centre.label, latitude=centre.latitude,
+            longitude=centre.longitude, radius=centre_plans.RADIUS_MILES[register],
+            start_page=start, max_pages=cap,
+        ),
+    )  # fmt: skip
+    while search.page <= cap:
+        budget.spend()
+        result = next(pages, None)
+        if result is None:
+            return  # the register's last page was empty
+        prepared = prepare_page(db, options.clients, result, options.postcodes)
+        checkpoint = _checkpoint(run_id, register, search.index, search.page)
+        apply_page(db, run_id, register, prepared, checkpoint)
+        search.read += 1
+        log.info(
+            "refresh run %d %s centre %s page %d: %d practices, %d practitioners, "
+            "%d without a location",
+            run_id, register, centre.label, search.page, len(prepared.practices),
+            len(prepared.practitioners), len(prepared.unlocated),
+        )  # fmt: skip
+        refresh_checks.record_checks(db, prepared.registrations)
+        _report(db, run_id, register, search.index, total, options)
+        if result.at_end:
+            return
+        search.page += 1
+    # The cap, not the register, ended this search: what lies beyond it is unknown, so the
+    # walk is incomplete and must retire nothing.
+    record_error(
+        db, run_id, register, f"{centre.label} page {cap}",
+        Exception(
+            f"search stopped after {cap} pages without reaching the last page (paging may be "
+            "broken): skipped the rest, nothing retired"
+        ),
+        skipped=True,
+    )  # fmt: skip
 
 
 def _checkpoint(run_id: int, register: str, index: int, page: int) -> Callable:
@@ -208,39 +232,38 @@ def _finish_walk(db, run_id: int, register: str) -> None:
         set_state(db, run_id, register, "done_with_errors")
         return
     reason = f"no longer listed by {register.upper()} (refresh run {run_id})"
-    now = times.now_iso()
     seen = "select key from refresh_seen where run_id = ? and register = ? and kind = ?"
     with transaction(db) as tx:
-        for kind, table, key_sql in (
-            ("practice", "practices", "key"),
-            ("practitioner", "practitioners", "register || '|' || registration_number"),
-        ):
-            filter_sql = f"{'source' if kind == 'practice' else 'register'} = ?"
-            gone = tx.conn.execute(
-                f"select {key_sql} from {table} where {filter_sql} and source = ? "
-                f"and retired_at is null and {key_sql} not in ({seen})",
-                (register, register, run_id, register, kind),
-            ).fetchall()
-            tx.conn.executemany(
-                f"update {table} set retired_at = ?, retired_reason = ? where {key_sql} = ?",
-                [(now, reason, key) for (key,) in gone],
+        gone_practices = [
+            key
+            for (key,) in tx.conn.execute(
+                f"select key from practices where source = ? and retired_at is null "
+                f"and key not in ({seen})",
+                (register, run_id, register, "practice"),
             )
-            tx.conn.executemany(
-                "insert or replace into refresh_seen values (?, ?, ?, ?, 'retired', null)",
-                [(run_id, register, kind, key) for (key,) in gone],
-            )
-        # Who works where: links of this register's practices that the walk did not show.
-        tx.conn.execute(
-            """delete from practice_practitioners where practice_id in (select p.id
-                from practices p join refresh_seen s on s.key = p.key and s.kind = 'practice'
-                where s.run_id = ? and s.register = ? and p.source = s.register)
-            and not exists (select 1 from refresh_seen s join practices p
-                on p.id = practice_practitioners.practice_id
-                where s.run_id = ? and s.register = ? and s.kind = 'link'
-                and s.key = p.key || '|' || practice_practitioners.register || '|'
-                    || practice_practitioners.registration_number)""",
-            (run_id, register, run_id, register),
+        ]
+        gone_practitioners = tx.conn.execute(
+            f"select register, registration_number from practitioners where register = ? "
+            f"and source = ? and retired_at is null "
+            f"and register || '|' || registration_number not in ({seen})",
+            (register, register, run_id, register, "practitioner"),
+        ).fetchall()
+        directory.retire_practices(tx, gone_practices, reason)
+        directory.retire_practitioners(tx, gone_practitioners, reason)
+        tx.conn.executemany(
+            "insert or replace into refresh_seen values (?, ?, ?, ?, 'retired', null)",
+            [(run_id, register, "practice", key) for key in gone_practices]
+            + [(run_id, register, "practitioner", "|".join(pair)) for pair in gone_practitioners],
         )
+        # Who works where: links of this register's practices that the walk did not show.
+        unseen_links = tx.conn.execute(
+            f"""select p.key, l.register, l.registration_number
+            from practice_practitioners l join practices p on p.id = l.practice_id
+            where p.source = ? and p.key in ({seen})
+            and p.key || '|' || l.register || '|' || l.registration_number not in ({seen})""",
+            (register, run_id, register, "practice", run_id, register, "link"),
+        ).fetchall()
+        directory.unlink_practitioners(tx, unseen_links)
         tx.conn.execute(
             "update refresh_progress set state = 'done' where run_id = ? and register = ?",
             (run_id, register),

@@ -18,7 +18,7 @@ from finder.registrations.bulk import (
     read_json_rows,
     write_csv,
 )
-from finder.registrations.check import CheckResult, check
+from finder.registrations.check import CheckResult, check, record
 from finder.registrations.clients import (
     REGISTER_BUSY_TIMEOUT,
     RegisterBusy,
@@ -56,5 +56,6 @@ __all__ = [
     "read_csv",
     "read_current",
     "read_json_rows",
+    "record",
     "write_csv",
 ]

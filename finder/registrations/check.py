@@ -187,6 +187,41 @@ def fetch_and_record(
             reason=reason,
             profession=PROFESSION_OF_REGISTER[register],
         )
+    return _record_answer(db, register, number, answer, name, cached, checked_at)
+
+
+def record(
+    db: Database,
+    register: str,
+    number: str,
+    answer: scrapers.Registration | scrapers.NotFound,
+    *,
+    name: str | None = None,
+    now: datetime | None = None,
+) -> CheckResult:
+    """Record what a register already said (a registrant, or not found) as a check of this
+    number, exactly as a check that asked for it would: a refresh reads registrants off the
+    register's search pages, and that is evidence too. Asks no register and logs no fetch.
+
+    Raises InvalidInput for an unknown register or a malformed number.
+    """
+    register = normalise_register(register)
+    number = normalise_number(register, number)
+    cached = store.read_current(db, [(register, number)]).get((register, number))
+    checked_at = times.iso(now or datetime.now(UTC))
+    return _record_answer(db, register, number, answer, name, cached, checked_at)
+
+
+def _record_answer(
+    db: Database,
+    register: str,
+    number: str,
+    answer: scrapers.Registration | scrapers.NotFound,
+    name: str | None,
+    cached: dict | None,
+    checked_at: str,
+) -> CheckResult:
+    """The one way a good answer is recorded, whether just fetched or read off a listing."""
     row = _good_check_row(register, number, answer, checked_at)
     row["changed"] = int(_differs(cached, row))
     # A status nobody has mapped is evidence, kept in the history, but it must not replace a

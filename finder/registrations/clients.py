@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import scrapers
 from finder.errors import FinderError
@@ -18,6 +18,8 @@ from scrapers.http import PoliteSession
 # from the cache (marked stale, "register busy") or, with nothing cached, says try again.
 REGISTER_BUSY_TIMEOUT = 10.0
 BUSY_REASON = "register busy"
+
+T = TypeVar("T")
 
 
 class NotAsked(RegisterUnavailable):
@@ -67,15 +69,52 @@ class RegisterClients:
         self._locks = {register: threading.Lock() for register in REGISTERS}
         self._down: dict[str, tuple[float, RegisterUnavailable]] = {}
 
-    def lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
-        """Raises RegisterBusy when another lookup holds the register for `busy_timeout`."""
+    def ask(self, register: str, request: Callable[[Any, str], T]) -> T:
+        """`request(session, base_url)` under the register's rules, as every lookup is.
+
+        One request at a time: RegisterBusy when another holds the register for
+        `busy_timeout`. While the register is left alone after an outage, NotAsked at once
+        without asking it; a RegisterUnavailable from `request` starts that pause, an answer
+        ends it.
+        """
         lock = self._locks[register]
         if not lock.acquire(timeout=self.busy_timeout):
             raise RegisterBusy(register, self.busy_timeout)
         try:
-            return self._lookup(register, number)
+            down = self._down.get(register)
+            if down is not None and self._clock() < down[0]:
+                raise NotAsked(f"{down[1].reason} (on a check moments ago; not asked again yet)")
+            try:
+                answer = request(self.sessions[register], self.base_urls[register])
+            except RegisterUnavailable as error:
+                wait = max(self.outage_cooldown, error.retry_after or 0)
+                self._down[register] = (self._clock() + wait, error)
+                raise
+            self._down.pop(register, None)
+            return answer
         finally:
             lock.release()
+
+    def ask_each(self, register: str, start: Callable[[Any, str], Iterator[T]]) -> Iterator[T]:
+        """The items of the iterator `start(session, base_url)`, each made as one `ask`: a
+        walk of many pages holds the register one page at a time, so checks can go between."""
+        items: Iterator[T] | None = None
+
+        def next_item(session: Any, base_url: str) -> T | None:
+            nonlocal items
+            if items is None:
+                items = start(session, base_url)
+            return next(items, None)
+
+        while (item := self.ask(register, next_item)) is not None:
+            yield item
+
+    def lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
+        """Raises RegisterBusy when another lookup holds the register for `busy_timeout`."""
+        module = scrapers.register_module(register)
+        return self.ask(
+            register, lambda session, base_url: module.lookup(session, base_url, number)
+        )
 
     def wait_out_pause(self, register: str) -> float:
         """Wait until a register left alone after an outage may be asked again (for a long
@@ -86,21 +125,6 @@ class RegisterClients:
             return 0.0
         self._sleep(wait)
         return wait
-
-    def _lookup(self, register: str, number: str) -> scrapers.Registration | scrapers.NotFound:
-        """One lookup, with the register's lock held."""
-        down = self._down.get(register)
-        if down is not None and self._clock() < down[0]:
-            raise NotAsked(f"{down[1].reason} (on a check moments ago; not asked again yet)")
-        module = scrapers.register_module(register)
-        try:
-            result = module.lookup(self.sessions[register], self.base_urls[register], number)
-        except RegisterUnavailable as error:
-            wait = max(self.outage_cooldown, error.retry_after or 0)
-            self._down[register] = (self._clock() + wait, error)
-            raise
-        self._down.pop(register, None)
-        return result
 
     def close(self) -> None:
         for session in self.sessions.values():
