@@ -32,6 +32,7 @@ from refresh_world import leeds_world, run_refresh  # noqa: E402
 from finder import config, db, vocabulary  # noqa: E402
 from finder.places import postcodes  # noqa: E402
 from finder.refresh import centres  # noqa: E402
+from finder.search import spatial  # noqa: E402
 from scrapers import gcc, gosc  # noqa: E402
 
 INTERVAL = 2.0
@@ -118,7 +119,7 @@ def bench_uk_walk(table_path: Path) -> None:
             near = sum(
                 r[3]
                 for r in districts.values()
-                if centres.distance_km(centre.latitude, centre.longitude, r[1], r[2]) <= radius_km
+                if spatial.distance_km(centre.latitude, centre.longitude, r[1], r[2]) <= radius_km
             )
             found = practices * near / weight
             sightings += found

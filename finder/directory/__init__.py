@@ -10,24 +10,36 @@
 
 from finder.directory.practices import (
     SAMPLE_SOURCE,
+    add_or_update_practice,
+    add_or_update_practitioner,
     change_token,
     has_sample_data,
+    link_practitioner,
     practice_count,
+    practice_key,
     practice_points,
     retire_practices,
     retire_practitioners,
+    revive_practitioners,
+    unlink_practitioners,
     upsert_practice,
     upsert_practitioners,
 )
 
 __all__ = [
     "SAMPLE_SOURCE",
+    "add_or_update_practice",
+    "add_or_update_practitioner",
     "change_token",
     "has_sample_data",
+    "link_practitioner",
     "practice_count",
+    "practice_key",
     "practice_points",
     "retire_practices",
     "retire_practitioners",
+    "revive_practitioners",
+    "unlink_practitioners",
     "upsert_practice",
     "upsert_practitioners",
 ]

@@ -10,11 +10,11 @@ size of a district, so neighbouring circles overlap and no populated place falls
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from finder.places.postcodes import OUTSIDE_AREAS, PostcodeTable
+from finder.search.spatial import distance_km
 from finder.vocabulary import KM_PER_MILE
 
 # How far a practice may lie from its district's centre: most districts are a few km across;
@@ -71,15 +71,6 @@ def districts(table: PostcodeTable) -> list[tuple[str, float, float]]:
 
 def plan_for(table: PostcodeTable, register: str) -> list[Centre]:
     return plan(districts(table), spacing_km(RADIUS_MILES[register]))
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.009 * math.asin(math.sqrt(h))
 
 
 def _area(outcode: str) -> str:

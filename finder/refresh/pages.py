@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from finder import times
+from finder import directory, times
 from finder.db import transaction
-from finder.directory import practices as directory
 from finder.errors import FinderError
 from finder.places import postcodes
 from finder.registrations import RegisterClients

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from finder import registrations
+from finder import directory, registrations
 from finder.db import transaction
-from finder.directory import practices as directory
 from finder.errors import InvalidInput
 from finder.refresh.runs import (
     Options,

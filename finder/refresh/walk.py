@@ -31,9 +31,8 @@ from pathlib import Path
 import sqlite_utils
 
 import scrapers
-from finder import times
+from finder import directory, times
 from finder.db import transaction
-from finder.directory import practices as directory
 from finder.errors import InvalidInput
 from finder.refresh import centres as centre_plans
 from finder.refresh import recheck as refresh_checks
