@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from fakeregister import FAULT_KINDS, fake_register, miles_between
+from faketime import FakeTime
 
 from scrapers import gcc, gosc, hcpc
 from scrapers.errors import LayoutChanged, RegisterUnavailable
@@ -13,19 +14,6 @@ from scrapers.http import PoliteSession
 from scrapers.records import NotFound
 
 CENTRE = (51.45, -2.59)  # made-up search centre, taught to the fake as "ZX1 1AA"
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakeregister import fake_register
+from faketime import FakeTime
 
 from finder import db, registrations, vocabulary
 from finder.registrations import RegisterClients
@@ -17,19 +18,6 @@ from scrapers.http import PoliteSession
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 NUMBERS = {"hcpc": "PH123456", "gosc": "9123", "gcc": "04567"}
 NAMES = {"hcpc": "Ellis Example", "gosc": "Alex Example", "gcc": "Robin Example"}
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -12,27 +12,13 @@ from email.utils import formatdate
 import pytest
 import requests
 from fakeregister import fake_register
+from faketime import FakeTime
 
 from scrapers.errors import RegisterUnavailable, RobotsDisallowed
 from scrapers.http import PoliteSession, decode
 
 CONTACT = "registers@finder.example"
 DETAIL = "/check-the-register/professional-registration-detail/?query=PH123456&profession=PH"
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps; remembers every sleep."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class RecordingSession(requests.Session):
@@ -58,7 +44,7 @@ def fake():
 
 @pytest.fixture
 def fake_time():
-    return FakeTime()
+    return FakeTime(1000.0)
 
 
 def polite(fake_time, **kwargs) -> PoliteSession:

@@ -13,7 +13,9 @@ import sqlite3
 import click
 
 from finder import config as settings
+from finder import db
 from finder.errors import FinderError
+from finder.places.postcodes import PostcodeTable
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # one line per event
 
@@ -104,6 +106,11 @@ def cli() -> None:
 
 def load_config() -> dict:
     return settings.from_environment()
+
+
+def open_postcodes(data_dir: str | None = None) -> PostcodeTable:
+    """The built postcode table of the data folder (FINDER_DATA_DIR unless given)."""
+    return PostcodeTable(db.postcodes_db_path(data_dir or load_config()["DATA_DIR"]))
 
 
 @cli.command(name="settings")

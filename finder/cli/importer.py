@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from finder import db
-from finder.cli import cli, load_config
+from finder.cli import cli, load_config, open_postcodes
 from finder.directory import importer
-from finder.places import postcodes
 
 
 @cli.command(name="import")
@@ -33,7 +32,7 @@ def import_command(file: Path, dry_run: bool, as_json: bool) -> None:
     """
     data_dir = load_config()["DATA_DIR"]
     with (
-        postcodes.PostcodeTable(db.postcodes_db_path(data_dir)) as table,
+        open_postcodes(data_dir) as table,
         db.open_main(data_dir) as database,
     ):
         report = importer.import_csv(database, file.read_bytes(), table, dry_run=dry_run)

@@ -7,7 +7,7 @@ import json
 import click
 
 from finder import db
-from finder.cli import cli, load_config
+from finder.cli import cli, load_config, open_postcodes
 from finder.places import postcodes
 
 
@@ -54,7 +54,7 @@ def postcode(postcode: str, as_json: bool) -> None:
 
     finder postcode "LS6 2AB"
     """
-    with postcodes.PostcodeTable(db.postcodes_db_path(load_config()["DATA_DIR"])) as table:
+    with open_postcodes() as table:
         location = table.lookup(postcode)
     if as_json:
         click.echo(json.dumps(location.to_dict(), indent=2))

@@ -7,8 +7,7 @@ import json
 import click
 
 from finder import db, refresh, registrations
-from finder.cli import cli, configure_logging, load_config
-from finder.places import postcodes
+from finder.cli import cli, configure_logging, load_config, open_postcodes
 
 NAMES = {"gosc": "GOsC", "gcc": "GCC", "hcpc": "HCPC"}
 
@@ -44,7 +43,7 @@ def refresh_command(
     config = load_config()
     data_dir = config["DATA_DIR"]
     registers = list(refresh.WALK_ORDER) if register == "all" else [register]
-    table = postcodes.PostcodeTable(db.postcodes_db_path(data_dir))
+    table = open_postcodes(data_dir)
     clients = registrations.clients_from_config(config)
     bars: dict[str, object] = {}
 

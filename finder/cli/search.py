@@ -7,10 +7,9 @@ import json
 import click
 
 from finder import db, search
-from finder.cli import cli, load_config
+from finder.cli import cli, load_config, open_postcodes
 from finder.directory import SAMPLE_SOURCE
 from finder.errors import InvalidInput
-from finder.places import postcodes
 from finder.vocabulary import PROFESSIONS, REGISTER_NAMES, base_urls
 
 OPTIONS = {"radius_km": "--radius-km", "page": "--page", "per_page": "--per-page"}
@@ -61,7 +60,7 @@ def search_command(
         raise click.UsageError(f"{OPTIONS.get(name, name)} {rest}") from None
     with (
         db.open_main(config["DATA_DIR"]) as database,
-        postcodes.PostcodeTable(db.postcodes_db_path(config["DATA_DIR"])) as table,
+        open_postcodes(config["DATA_DIR"]) as table,
     ):
         found = search.search_postcode(database, table, query)
     bases = base_urls(config)

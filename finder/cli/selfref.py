@@ -10,8 +10,8 @@ import textwrap
 import click
 
 from finder import db, selfref
-from finder.cli import cli, load_config
-from finder.places import areas, postcodes
+from finder.cli import cli, load_config, open_postcodes
+from finder.places import areas
 
 
 class PostcodeOrCommand(click.Group):
@@ -42,7 +42,7 @@ def lookup(postcode: str, as_json: bool) -> None:
 
     finder selfref "LL53 7BE"
     """
-    with postcodes.PostcodeTable(db.postcodes_db_path(load_config()["DATA_DIR"])) as table:
+    with open_postcodes() as table:
         answer = selfref.answer(table.lookup(postcode))
     if as_json:
         click.echo(json.dumps(answer, indent=2))
