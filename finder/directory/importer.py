@@ -273,3 +273,21 @@ def queue_check(db, register: str, number: str, name: str | None, reason: str) -
         (register, number, name, times.now_iso(), reason, register, number),
     )
     return cursor.rowcount
+
+
+def queued_checks(db, register: str) -> list[tuple[str, str | None]]:
+    """(number, name) of the practitioners waiting for their first check on `register`."""
+    return db.execute(
+        "select registration_number, name from check_queue where register = ? "
+        "order by registration_number",
+        (register,),
+    ).fetchall()
+
+
+def unqueue_check(db, register: str, number: str) -> None:
+    """Take a number off the queue once it has been checked (inside the caller's transaction,
+    if any)."""
+    db.conn.execute(
+        "delete from check_queue where register = ? and registration_number = ?",
+        (register, number),
+    )

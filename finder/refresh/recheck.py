@@ -10,6 +10,7 @@ import sqlite_utils
 
 from finder import directory, registrations
 from finder.db import transaction
+from finder.directory import importer
 from finder.errors import InvalidInput
 from finder.refresh.runs import (
     Options,
@@ -32,10 +33,7 @@ def record_checks(db: sqlite_utils.Database, found: list[Registration]) -> None:
             db, registration.register, registration.registration_number, registration
         )
         with db.conn:
-            db.execute(
-                "delete from check_queue where register = ? and registration_number = ?",
-                (registration.register, registration.registration_number),
-            )
+            importer.unqueue_check(db, registration.register, registration.registration_number)
 
 
 def check_physiotherapists(
@@ -69,11 +67,7 @@ def check_physiotherapists(
 def drain_queue(
     db: sqlite_utils.Database, run_id: int, register: str, options: Options, budget: PageBudget
 ) -> None:
-    people = db.execute(
-        "select registration_number, name from check_queue where register = ? "
-        "order by registration_number",
-        (register,),
-    ).fetchall()
+    people = importer.queued_checks(db, register)
     _check_numbers(
         db, run_id, register, people, options=options, budget=budget, done=0, total=len(people)
     )
@@ -130,10 +124,7 @@ def _check_numbers(
                 "insert or replace into refresh_seen values (?, ?, 'practitioner', ?, ?, null)",
                 (run_id, register, f"{register}|{number}", action),
             )
-            tx.conn.execute(
-                "delete from check_queue where register = ? and registration_number = ?",
-                (register, number),
-            )
+            importer.unqueue_check(tx, register, number)
             tx.conn.execute(
                 "update refresh_progress set cursor = ?, pages = pages + 1 "
                 "where run_id = ? and register = ?",
