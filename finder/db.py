@@ -55,9 +55,9 @@ TABLE_OWNERS = {
 
 
 def data_path(data_dir: str | os.PathLike, name: str) -> Path:
-    folder = Path(data_dir).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+    """Where file `name` of the data folder is (the folder is made by open_main and by
+    `finder postcodes build`, not here: requests ask for paths often)."""
+    return Path(data_dir).expanduser() / name
 
 
 MAIN_DB_NAME = "finder.db"
@@ -69,11 +69,6 @@ def main_db_path(data_dir: str | os.PathLike) -> Path:
 
 def postcodes_db_path(data_dir: str | os.PathLike) -> Path:
     return data_path(data_dir, "postcodes.db")
-
-
-def postcodes_db_file(data_dir: str | os.PathLike) -> Path:
-    """Where postcodes_db_path() points, without making the folder: cheap enough per request."""
-    return Path(data_dir).expanduser() / "postcodes.db"
 
 
 def connect(path: str | os.PathLike) -> sqlite_utils.Database:
@@ -139,7 +134,10 @@ def migrate(db: sqlite_utils.Database) -> None:
 
 
 def open_main(data_dir: str | os.PathLike) -> sqlite_utils.Database:
-    db = connect(main_db_path(data_dir))
+    """The main database, migrated, making the data folder on first use."""
+    path = main_db_path(data_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = connect(path)
     migrate(db)
     return db
 

@@ -299,9 +299,9 @@ def test_odd_numbers_are_a_400_naming_the_parameter_never_a_500(client, leeds, n
 
 def test_finding_the_postcode_table_creates_no_folder(tmp_path, data_dir):
     absent = tmp_path / "not-made-yet"
-    assert db.postcodes_db_file(absent) == absent / "postcodes.db"
+    assert db.postcodes_db_path(absent) == absent / "postcodes.db"
+    assert db.main_db_path(absent) == absent / "finder.db"
     assert not absent.exists()
-    assert db.postcodes_db_file(data_dir) == db.postcodes_db_path(data_dir)
 
 
 def test_a_search_request_makes_no_folders(client, leeds, monkeypatch):

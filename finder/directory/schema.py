@@ -1,20 +1,20 @@
-"""The directory: practitioners, practices, the link between them, and the spatial index.
+"""The directory's tables and the triggers that keep each practice's search point current.
 
-Searching it is finder.search (and finder.spatial).
+Searching it is finder.search (its points are held in memory by finder.search.spatial).
 
 Tables (owned here):
 - practitioners: one row per (register, registration_number); the number is a string so GCC's
   leading zeros survive. Registration *state* is not stored here: it comes from `registrations`
   (finder.registrations), joined on the same key; no row there means "not yet verified".
 - practices: keyed by a stable text `key` (e.g. "gosc:1234" or "sample:000042"); `id` is the
-  integer the spatial index needs.
+  integer the search's point index and the listings use.
 - practice_practitioners: who works where (many-to-many).
 - practice_points: the located, not retired practices' coordinates and a bit mask of the
   professions practising there, kept in step by triggers; a search holds them in memory
-  (finder.spatial.PointIndex) and reads them again when directory_version's token, which
+  (finder.search.spatial.PointIndex) and reads them again when directory_version's token, which
   triggers change with every point, has moved. (Earlier migrations built an R*Tree over them;
   the last one drops it: see docs/architecture.md.)
-- practice_listings (owned by finder.stored_listings): each practice's listing, as a search
+- practice_listings (finder.directory.stored_listings): each practice's listing, as a search
   result shows it, kept ready by triggers on these tables and on `registrations`.
 
 Rows are never deleted by a refresh: `retired_at` takes them out of search and keeps history.
@@ -190,7 +190,7 @@ def index_professions_in_practice_locations(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-# Search reads practice_points into memory (finder.spatial.PointIndex) and reads it again when
+# Search reads practice_points into memory (finder.search.spatial.PointIndex) and reads it again when
 # directory_version's token changes: any change to a point draws a new random token. The R*Tree
 # and the precomputed trigonometry are no longer read, so they go.
 _SLIM_POINT_SQL = """insert into practice_points

@@ -39,15 +39,20 @@ class SearchPage:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-def profession_mask(professions: Iterable[str] | None) -> int:
-    chosen = list(professions or PROFESSIONS)
+def check_professions(professions: Iterable[str]) -> tuple[str, ...]:
+    """The professions asked for, each once; InvalidInput naming one we do not know."""
+    chosen = tuple(dict.fromkeys(professions))
     for name in chosen:
         if name not in PROFESSIONS:
             raise InvalidInput(
-                f"profession must be one of {', '.join(PROFESSIONS)}, not {name!r}.",
+                f"profession must be one of {', '.join(PROFESSIONS)}; {name!r} is not.",
                 code="invalid_parameter",
             )
-    return sum(PROFESSION_BITS[name] for name in set(chosen))
+    return chosen
+
+
+def profession_mask(professions: Iterable[str] | None) -> int:
+    return sum(PROFESSION_BITS[name] for name in check_professions(professions or PROFESSIONS))
 
 
 def search_near(
@@ -157,13 +162,7 @@ class Query:
         page: str | int | None = None,
         per_page: str | int | None = None,
     ) -> Query:
-        chosen = tuple(dict.fromkeys(p.strip().lower() for p in professions if p.strip()))
-        for name in chosen:
-            if name not in PROFESSIONS:
-                raise InvalidInput(
-                    f"profession must be one of {', '.join(PROFESSIONS)}; {name!r} is not.",
-                    code="invalid_parameter",
-                )
+        chosen = check_professions(p.strip().lower() for p in professions if p.strip())
         return cls(
             postcode=postcode or "",
             professions=chosen,

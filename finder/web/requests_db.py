@@ -79,7 +79,7 @@ def reader_postcodes() -> PostcodeTable:
     """This thread's postcode table, opened again when `finder postcodes build` has renamed a
     new one into place (its inode changes; the table is read-only and keeps no WAL). Without
     a table, get_postcodes() raises the error that says how to build it."""
-    path = database.postcodes_db_file(current_app.config["DATA_DIR"])
+    path = database.postcodes_db_path(current_app.config["DATA_DIR"])
     seen = getattr(_threads, "postcodes_seen", None)  # (path, inode, look again after)
     now = time.monotonic()
     if seen is None or seen[0] != str(path) or now >= seen[2]:
