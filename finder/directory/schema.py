@@ -190,9 +190,9 @@ def index_professions_in_practice_locations(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-# Search reads practice_points into memory (finder.search.spatial.PointIndex) and reads it again when
-# directory_version's token changes: any change to a point draws a new random token. The R*Tree
-# and the precomputed trigonometry are no longer read, so they go.
+# Search reads practice_points into memory (finder.search.spatial.PointIndex) and reads them
+# again when directory_version's token changes: any change to a point draws a new random token.
+# The R*Tree and the precomputed trigonometry are no longer read, so they go.
 _SLIM_POINT_SQL = """insert into practice_points
     select new.id, new.latitude, new.longitude, {mask}
     where new.latitude is not null and new.longitude is not null and new.retired_at is null;"""
