@@ -133,3 +133,61 @@ def directory_tables(database) -> dict:
         ).fetchall(),
         "located": database.execute("select count(*) from practice_points").fetchone(),
     }
+
+
+def registration_tables(database) -> dict:
+    """Every check ever recorded and the GOsC ids resolved, without timestamps or row ids: a
+    check recorded twice, or never, shows here."""
+    return {
+        "checks": sorted(
+            database.execute(
+                "select register, registration_number, outcome, status_raw, name_on_register, "
+                "profession, source_url, evidence_sha256, reason, changed from registration_checks"
+            ).fetchall(),
+            key=repr,
+        ),
+        "gosc_registrants": database.execute(
+            "select register_id, registration_number, name from gosc_registrants order by 1"
+        ).fetchall(),
+        "check_queue": database.execute(
+            "select register, registration_number from check_queue order by 1, 2"
+        ).fetchall(),
+    }
+
+
+def refresh_in_child(argv: list[str]) -> None:
+    """A refresh in this process, against fake registers started by the test process, that
+    SIGKILLs itself right after the page (HCPC: check) numbered `kill_after` is saved.
+
+    argv: data folder, base URLs as JSON, register, kill_after (0: never), "resume" or "new".
+    """
+    import json
+    import os
+    import signal
+
+    data_dir, urls, register, kill_after, mode = argv
+    table = postcodes.PostcodeTable(db.postcodes_db_path(data_dir))
+    config = {f"{r.upper()}_URL": url for r, url in json.loads(urls).items()}
+    config.update(REQUEST_INTERVAL=0, CONTACT="tests <tests@example.invalid>")
+    clients = registrations.clients_from_config(config, sleep=lambda seconds: None)
+    saved = []
+
+    def die_after_the_chosen_page(register_saved: str) -> None:
+        saved.append(register_saved)
+        if len(saved) == int(kill_after):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    options = refresh.Options(
+        clients=clients, postcodes=table, centres=leeds_centres(table),
+        on_saved=die_after_the_chosen_page,
+    )  # fmt: skip
+    summary = refresh.refresh(
+        db.main_db_path(data_dir), [register], options, resume=mode == "resume"
+    )
+    print(json.dumps({"pages": len(saved), "summary": summary}))
+
+
+if __name__ == "__main__":
+    import sys
+
+    refresh_in_child(sys.argv[1:])

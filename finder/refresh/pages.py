@@ -2,8 +2,9 @@
 
 `prepare_*` does every network step a page needs (GOsC names its osteopaths by an internal id,
 so a new id costs one registrant page, then is remembered) and geocodes practices from our
-postcode table. `apply_page` then writes practitioners, practices, links, what this run has
-seen, and the checkpoint together, so a reader or a crash sees the whole page or none of it.
+postcode table. `apply_page` then writes practitioners, practices, links, the registrants' checks,
+what this run has seen, and the checkpoint together, so a reader or a crash sees the whole page
+or none of it: a resume after a crash reads again exactly the pages that were not saved.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from finder import directory, times
+from finder import directory, registrations, times
 from finder.db import transaction
+from finder.directory import importer
 from finder.errors import FinderError
 from finder.places import postcodes
 from finder.registrations import RegisterClients
@@ -144,13 +146,21 @@ def apply_page(
     prepared: PreparedPage,
     checkpoint: Callable,
 ) -> None:
-    """Write the page and move the checkpoint past it, in one transaction."""
+    """Write the page, its registrants' checks and the checkpoint past it, in one transaction.
+
+    The GOsC ids resolved here are not resolved again, so their checks must land with them: a
+    crash between the two left osteopaths never checked (#15).
+    """
     with transaction(db) as tx:
         for name, number, reg_name in prepared.resolved:
             tx.conn.execute(
                 "insert or replace into gosc_registrants values (?, ?, ?, ?)",
                 (name, number, reg_name, times.now_iso()),
             )
+        # A listing is evidence too: what the page said is recorded as a check of each one.
+        for found in prepared.registrations:
+            registrations.record(tx, found.register, found.registration_number, found)
+            importer.unqueue_check(tx, found.register, found.registration_number)
         for row in prepared.practitioners:
             action = directory.add_or_update_practitioner(tx, row)
             key = f"{row['register']}|{row['registration_number']}"

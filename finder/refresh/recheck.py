@@ -1,8 +1,4 @@
-"""Re-checking practitioners by number: every HCPC physiotherapist, and anyone queued.
-
-Also records what a GOsC or GCC listing said about each registrant as a check, since the
-listing is the register's own evidence.
-"""
+"""Re-checking practitioners by number: every HCPC physiotherapist, and anyone queued."""
 
 from __future__ import annotations
 
@@ -20,20 +16,9 @@ from finder.refresh.runs import (
     record_error,
     set_state,
 )
-from scrapers.records import Registration
 
 RETIRING_OUTCOMES = {"not_found": "not found on the register", "inactive": "not practising"}
 MAX_CONSECUTIVE_FAILURES = 5  # then the register is left alone; `resume` tries again
-
-
-def record_checks(db: sqlite_utils.Database, found: list[Registration]) -> None:
-    """A listing is evidence too: record what the page said as a check of each registrant."""
-    for registration in found:
-        registrations.record(
-            db, registration.register, registration.registration_number, registration
-        )
-        with db.conn:
-            importer.unqueue_check(db, registration.register, registration.registration_number)
 
 
 def check_physiotherapists(
@@ -130,6 +115,8 @@ def _check_numbers(
                 "where run_id = ? and register = ?",
                 (number if keep_cursor else "", run_id, register),
             )
+        if options.on_saved is not None:
+            options.on_saved(register)
         done += 1
         if options.progress is not None:
             options.progress(Progress(register, done, total, done))

@@ -44,6 +44,9 @@ class Options:
     centres: dict[str, list[Centre]] | None = None  # planned from postcodes when None
     max_pages: int | None = None  # page budget for this invocation
     progress: Callable[[Progress], None] | None = None
+    # Called with the register after each page (HCPC: check) is saved. Only tests set it: the
+    # crash test kills the process there, at a point it chooses.
+    on_saved: Callable[[str], None] | None = None
 
 
 class RefreshLock:

@@ -179,8 +179,12 @@ def _walk_search(
         if result is None:
             return  # the register's last page was empty
         prepared = prepare_page(db, options.clients, result, options.postcodes)
-        checkpoint = _checkpoint(run_id, register, search.index, search.page)
+        # The last page of a search moves the checkpoint on to the next search.
+        after = (search.index + 1, 0) if result.at_end else (search.index, search.page)
+        checkpoint = _checkpoint(run_id, register, *after)
         apply_page(db, run_id, register, prepared, checkpoint)
+        if options.on_saved is not None:
+            options.on_saved(register)
         search.read += 1
         log.info(
             "refresh run %d %s centre %s page %d: %d practices, %d practitioners, "
@@ -188,7 +192,6 @@ def _walk_search(
             run_id, register, centre.label, search.page, len(prepared.practices),
             len(prepared.practitioners), len(prepared.unlocated),
         )  # fmt: skip
-        refresh_checks.record_checks(db, prepared.registrations)
         _report(db, run_id, register, search.index, total, options)
         if result.at_end:
             return

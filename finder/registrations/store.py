@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from finder.db import atomic
 from finder.errors import NotFound
 from finder.registrations.policy import normalise_number, normalise_register
 from finder.vocabulary import REGISTER_NAMES
@@ -147,8 +148,9 @@ def record_failed_check(db: Database, row: dict) -> None:
 
 def record_good_check(db: Database, row: dict, *, doubt_current: bool = False) -> None:
     """Keep a good check and make it the current state; with `doubt_current`, keep the current
-    state but mark it with the check's reason until a later check confirms or replaces it."""
-    with db.conn:
+    state but mark it with the check's reason until a later check confirms or replaces it.
+    Inside a caller's transaction (a refresh page) it joins it."""
+    with atomic(db):
         check_id = db["registration_checks"].insert(row).last_pk
         if doubt_current:
             db.execute(
