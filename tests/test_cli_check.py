@@ -66,6 +66,31 @@ def test_check_when_the_register_is_down_says_unknown_and_why(runner, fake):
     )
 
 
+def test_check_exits_3_when_the_outcome_is_unknown_and_0_for_a_definite_answer(runner, fake):
+    fake.fault("redesigned", register="hcpc")
+    unknown = runner.invoke(cli, ["check", "hcpc", "PH123456"])
+    assert (unknown.exit_code, unknown.output.splitlines()[0]) == (3, "HCPC PH123456: unknown")
+    as_json = runner.invoke(cli, ["check", "hcpc", "PH123456", "--json"])
+    assert (as_json.exit_code, json.loads(as_json.output)["outcome"]) == (3, "unknown")
+
+    inactive = runner.invoke(cli, ["check", "gcc", "04567"])
+    assert (inactive.exit_code, inactive.output.splitlines()[0]) == (0, "GCC 04567: inactive")
+
+
+def test_check_of_a_stale_but_definite_answer_exits_0(runner, fake):
+    assert runner.invoke(cli, ["check", "hcpc", "PH123456"]).exit_code == 0
+    fake.fault("redesigned", register="hcpc")
+    stale = runner.invoke(cli, ["check", "hcpc", "PH123456", "--refresh", "--json"])
+    answer = json.loads(stale.output)
+    assert (stale.exit_code, answer["outcome"], answer["stale"]) == (0, "registered", True)
+
+
+def test_check_help_documents_the_exit_statuses(runner):
+    help_text = " ".join(runner.invoke(cli, ["check", "--help"]).output.split())
+    assert "0 for a definite answer" in help_text
+    assert "3 when the outcome is unknown" in help_text
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

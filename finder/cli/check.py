@@ -15,6 +15,10 @@ from finder import db, registrations
 from finder.cli import cli, load_config
 from finder.vocabulary import REGISTER_NAMES
 
+# The exit status of a single check whose outcome is `unknown` (the register could not say):
+# a script can tell it from a definite answer (0), an error (1) and a wrong command (2).
+EXIT_UNKNOWN = 3
+
 
 @cli.command(name="check")
 @click.argument("register", required=False)
@@ -53,6 +57,10 @@ def check_command(
     Answers come from the cache when fresh enough; when a register is down you get the last
     good answer marked stale, or `unknown` with the reason.
 
+    Exit status of a single check: 0 for a definite answer (registered, restricted, inactive,
+    not_found, a stale one included), 3 when the outcome is unknown, 1 for an error, 2 for a
+    wrong command. With --csv it is 0 once the results are written: read each row's outcome.
+
     \b
         finder check hcpc PH123456 --name "Ellis Example"
         finder check gcc 04567 --json
@@ -83,6 +91,8 @@ def check_command(
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         click.echo("\n".join(describe(result.to_dict())))
+    if result.outcome == "unknown":
+        raise SystemExit(EXIT_UNKNOWN)
 
 
 def _require_writable_folder(out: Path) -> None:
