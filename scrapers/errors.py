@@ -35,7 +35,11 @@ class RegisterUnavailable(ScraperError):
 
 
 class LayoutChanged(ScraperError):
-    """The page did not look like anything the parser knows. Never guess: fix the parser."""
+    """The page did not look like anything the parser knows. Never guess: fix the parser.
+
+    `reason` names the register's page and what was missing from it ("HCPC detail page: no
+    Status row"), so one line tells an operator which constants to correct.
+    """
 
     def __init__(self, reason: str, url: str | None = None) -> None:
         self.reason = reason
@@ -51,16 +55,19 @@ class RobotsDisallowed(ScraperError):
         super().__init__(f"robots.txt disallows fetching {url}")
 
 
-# Markers of a Cloudflare-style browser challenge. Such a page is a refusal, not content.
+# Markers of Cloudflare's own challenge page ("Just a moment..."), which replaces the page asked
+# for. Not "challenge-platform": Cloudflare's JavaScript detections put
+# /cdn-cgi/challenge-platform/scripts/jsd/main.js into ordinary pages too, and HCPC was behind
+# Cloudflare in 2023, so that path on a page proves nothing (real-registers.md §4.2, INFERRED).
 CHALLENGE_MARKERS = (
-    "cf-challenge",
-    "challenge-platform",
-    "cf-browser-verification",
-    "cf_chl_",
-    "<title>just a moment...</title>",
-    "attention required! | cloudflare",
+    "cf_chl_opt",  # the challenge page's own settings object
+    "cf-browser-verification",  # the older "checking your browser" page
+    "attention required! | cloudflare",  # the block page's title
     "checking your browser before accessing",
 )
+# The challenge page's title, whatever whitespace surrounds it.
+CHALLENGE_TITLE = re.compile(r"<title>\s*just a moment\.\.\.\s*</title>", re.IGNORECASE)
+CHALLENGE_REASON = "403 challenge page"  # the page Cloudflare serves instead, whatever its status
 
 # Phrases of a generic maintenance page. Only consulted when a page is not recognised, so a
 # practice description mentioning "currently unavailable" cannot hide a real result.
@@ -77,13 +84,18 @@ _CLOSING_HTML = re.compile(r"</html\s*>", re.IGNORECASE)
 
 def check_not_refused(text: str, url: str | None) -> None:
     """Raise RegisterUnavailable for a challenge page or a page cut short in transit."""
-    lowered = text.lower()
-    if any(marker in lowered for marker in CHALLENGE_MARKERS):
-        raise RegisterUnavailable("403 challenge page", url)
+    if is_challenge_page(text):
+        raise RegisterUnavailable(CHALLENGE_REASON, url)
     # Every page the registers serve is a whole document; without its end, data may be
     # missing (e.g. half a result list), so nothing on it can be trusted.
     if not _CLOSING_HTML.search(text):
         raise RegisterUnavailable("truncated page", url)
+
+
+def is_challenge_page(text: str) -> bool:
+    """Whether the page is Cloudflare's challenge instead of the page asked for."""
+    lowered = text.lower()
+    return bool(CHALLENGE_TITLE.search(text)) or any(m in lowered for m in CHALLENGE_MARKERS)
 
 
 def unrecognised(text: str, url: str | None, reason: str) -> ScraperError:

@@ -1,8 +1,9 @@
 """GCC register (chiropractors): search by registration number or by postcode, with paging.
 
-The markup below is the chiro_results search used from about 2019 [code]. The site has since been
-rebuilt as "Find a Chiropractor" with unknown URLs and markup: when a real page is captured,
-correct the constants here (and `results_url`) in one place.
+The markup below is the chiro_results search that other people's code read from the live site
+from 2019 to late 2023 (LIVE-CODE, real-registers.md §3): the last verified layout, not a known
+dead one. Whether it is still current is UNKNOWN: when a real page is captured
+(`finder registers capture gcc NUMBER`), correct the constants here (and `results_url`).
 """
 
 from __future__ import annotations
@@ -36,39 +37,54 @@ from scrapers.records import (
 REGISTER = "gcc"
 PROFESSION = "chiropractor"
 DEFAULT_BASE_URL = "https://www.gcc-uk.org"
-RESULTS_PATH = "/search/chiro_results"
-PAGE_SIZE = 10  # paging is by a /P{offset} path segment in steps of 10
-NUMBER_DIGITS = 5
+RESULTS_PATH = "/search/chiro_results"  # LIVE-CODE 2019, 2023
+NUMBER_PARAMETER = "chiro_registration_number"  # LIVE-LINK: 5 digits, leading zero kept
+# ?chiro_postcode=&chiro_latitude=&chiro_longitude=: the caller geocodes (LIVE-CODE 2019).
+POSTCODE_PARAMETERS = ("chiro_postcode", "chiro_latitude", "chiro_longitude")
+PAGE_SIZE = 10  # paging is by a /P{offset} path segment in steps of 10 (LIVE-CODE 2019, 2023)
+NUMBER_DIGITS = 5  # LIVE-LINK, LIVE-CODE 2023: "0xxxx"
 NUMBER_PATTERN = re.compile(r"^[0-9]{1,5}$")  # as typed by a user (ASCII digits only)
 FULL_NUMBER = re.compile(r"[0-9]{5}")  # as the register prints it
+# 'Sorry, there are no results. Please try <a href="/">another search</a>.' (LIVE-CODE 2023)
 NO_RESULTS_TEXT = "Sorry, there are no results"
 
 CARD = {
+    # class="card chiro_card p-4 border-none" (LIVE-CODE 2023)
     "card": "div.card.chiro_card",
-    "name": "h3.card-title",
+    # ShysterWatch reads the card's h3, g3e729 its .card-title (LIVE-CODE 2019, 2023): the
+    # first, else the second.
+    "name": ".card-title",
+    "name_fallback": "h3",
+    # <span class="text-light-blue">Registration Number:</span><span>04567</span> (LIVE-CODE 2023)
     "label": "span.text-light-blue",
-    "email": "a[href^=mailto]",
+    "first_link": "a",  # the email is the card's first link, when it is mailto: (LIVE-CODE 2023)
+    # Tab panes "practice-detail-container tab-pane active show" and "... tab-pane " (LIVE-CODE
+    # 2023), each with a div.card per clinic: h6 name, first p address, a[href=tel:] phone.
     "practice": "div.practice-detail-container",
+    "clinic": "div.card",
     "practice_name": "h6",
     "practice_address": "p",
     "practice_phone": "a[href^=tel]",
-    "practice_email": "a[href^=mailto]",
+    "practice_email": "a[href^=mailto]",  # UNKNOWN whether clinics show one; read if present
 }
-NUMBER_LABEL = "Registration Number:"
-STATUS_LABEL = "Registration Status:"
-NO_PHONE_TEXT = "No phone number listed"
+NUMBER_LABEL = "Registration Number:"  # LIVE-CODE 2023
+STATUS_LABEL = "Registration Status:"  # LIVE-CODE 2023
+NO_PHONE_TEXT = "No phone number listed"  # LIVE-CODE 2023
+PAGE = "GCC results page"  # how LayoutChanged names the page
 
-# Raw status -> outcome. Wordings are from a third-party description; anything else is 'unknown'.
+# Raw status -> outcome. Only non-practising is OFFICIAL ("listed as 'non-practising'", its
+# capitals on the card UNKNOWN); the other wordings are UNKNOWN, best guesses from a third-party
+# list of categories. Anything else is 'unknown' for a human to read.
 STATUS_OUTCOMES = {
-    "practising": REGISTERED,
-    "registered": REGISTERED,
-    "conditions of practice": RESTRICTED,
-    "admonishment": RESTRICTED,
-    "admonished": RESTRICTED,
-    "non-practising": INACTIVE,
-    "suspended": INACTIVE,
-    "interim suspension": INACTIVE,
-    "removed": INACTIVE,
+    "non-practising": INACTIVE,  # OFFICIAL
+    "practising": REGISTERED,  # UNKNOWN wording, best guess (3P category)
+    "registered": REGISTERED,  # UNKNOWN wording, best guess
+    "conditions of practice": RESTRICTED,  # UNKNOWN wording, best guess (3P category)
+    "admonishment": RESTRICTED,  # UNKNOWN wording, best guess (3P category)
+    "admonished": RESTRICTED,  # UNKNOWN wording, best guess
+    "suspended": INACTIVE,  # UNKNOWN wording, best guess (3P category)
+    "interim suspension": INACTIVE,  # UNKNOWN wording, best guess (3P category)
+    "removed": INACTIVE,  # UNKNOWN wording, best guess (3P category)
 }
 
 
@@ -88,18 +104,15 @@ def results_url(base_url: str, query: dict[str, str], offset: int = 0) -> str:
 def number_search_url(base_url: str, number: str) -> str:
     number = normalise_number(number)
     if number.isascii():  # digits, which urlencode leaves alone: skip its cost
-        return f"{base_url.rstrip('/')}{RESULTS_PATH}?chiro_registration_number={number}"
-    return results_url(base_url, {"chiro_registration_number": number})
+        return f"{base_url.rstrip('/')}{RESULTS_PATH}?{NUMBER_PARAMETER}={number}"
+    return results_url(base_url, {NUMBER_PARAMETER: number})
 
 
 def postcode_search_url(
     base_url: str, postcode: str, latitude: float, longitude: float, offset: int = 0
 ) -> str:
-    query = {
-        "chiro_postcode": postcode,
-        "chiro_latitude": f"{latitude:.6f}",
-        "chiro_longitude": f"{longitude:.6f}",
-    }
+    values = (postcode, f"{latitude:.6f}", f"{longitude:.6f}")
+    query = dict(zip(POSTCODE_PARAMETERS, values, strict=True))
     return results_url(base_url, query, offset)
 
 
@@ -124,7 +137,7 @@ def parse_results(text: str, url: str) -> ResultPage:
     if not cards:
         if normalise_key(NO_RESULTS_TEXT) in normalise_key(soup.get_text(" ")):
             return ResultPage(REGISTER, url, page_hash(text), (), at_end=True)
-        raise unrecognised(text, url, "no result cards and no no-results message")
+        raise unrecognised(text, url, f"{PAGE}: no {CARD['card']} and no {NO_RESULTS_TEXT!r}")
     digest = page_hash(text)
     registrations = tuple(_card(card, url, digest) for card in cards)
     return ResultPage(REGISTER, url, digest, registrations, at_end=len(cards) < PAGE_SIZE)
@@ -142,7 +155,7 @@ def lookup(session, base_url: str, number: str) -> Registration | NotFound:
         if registration.registration_number == number:
             return registration
     # Other people for a number search means the filter was ignored: never "not found".
-    raise LayoutChanged("registration number search listed other registrants", url)
+    raise LayoutChanged(f"{PAGE}: a number search listed other registrants", url)
 
 
 def iter_search_pages(
@@ -176,17 +189,23 @@ def iter_search_pages(
 
 
 def _card(card: Tag, url: str, digest: str) -> Registration:
-    name_tag = card.select_one(CARD["name"])
+    name_tag = card.select_one(CARD["name"]) or card.select_one(CARD["name_fallback"])
     name = clean(name_tag.get_text(" ")) if name_tag is not None else ""
     labelled = _labelled_values(card)
     number = "".join(labelled.get(normalise_key(NUMBER_LABEL), "").split())
     status_raw = labelled.get(normalise_key(STATUS_LABEL), "")
-    if not name or not status_raw:
-        raise LayoutChanged("result card lacks a name or a status", url)
+    missing = [
+        what
+        for what, value in (("a name", name), (NUMBER_LABEL, number), (STATUS_LABEL, status_raw))
+        if not value
+    ]
+    if missing:
+        raise LayoutChanged(f"{PAGE}: a result card lacks {', '.join(missing)}", url)
     if not FULL_NUMBER.fullmatch(number):
-        raise LayoutChanged(f"registration number not understood: {number!r}", url)
+        raise LayoutChanged(f"{PAGE}: registration number not understood: {number!r}", url)
     outcome, reason = map_status(status_raw, STATUS_OUTCOMES)
-    email = card.select_one(CARD["email"])
+    first_link = card.select_one(CARD["first_link"])
+    is_mailto = first_link is not None and str(first_link.get("href", "")).startswith("mailto:")
     return Registration(
         register=REGISTER,
         registration_number=number,
@@ -197,8 +216,12 @@ def _card(card: Tag, url: str, digest: str) -> Registration:
         outcome_reason=reason,
         source_url=url,
         page_sha256=digest,
-        email=mailto_address(email),
-        practices=tuple(_practice(pane, url) for pane in card.select(CARD["practice"])),
+        email=mailto_address(first_link) if is_mailto else None,
+        practices=tuple(
+            _practice(clinic, url)
+            for pane in card.select(CARD["practice"])
+            for clinic in _clinics(pane, url)
+        ),
     )
 
 
@@ -212,19 +235,26 @@ def _labelled_values(card: Tag) -> dict[str, str]:
     return values
 
 
-def _practice(pane: Tag, url: str) -> Practice:
-    name_tag = pane.select_one(CARD["practice_name"])
+def _clinics(pane: Tag, url: str) -> list[Tag]:
+    clinics = pane.select(CARD["clinic"])
+    if not clinics:
+        raise LayoutChanged(f"{PAGE}: a practice tab without a {CARD['clinic']}", url)
+    return clinics
+
+
+def _practice(clinic: Tag, url: str) -> Practice:
+    name_tag = clinic.select_one(CARD["practice_name"])
     name = clean(name_tag.get_text(" ")) if name_tag is not None else ""
     if not name:
-        raise LayoutChanged("practice without a clinic name", url)
-    phone_link = pane.select_one(CARD["practice_phone"])
+        raise LayoutChanged(f"{PAGE}: a practice without a clinic name", url)
+    phone_link = clinic.select_one(CARD["practice_phone"])
     phone = clean(phone_link.get_text(" ")) if phone_link is not None else None
     if phone and normalise_key(phone) == normalise_key(NO_PHONE_TEXT):
         phone = None
     # The address is the first paragraph that is not a phone or email line.
     contact = f"{CARD['practice_phone']}, {CARD['practice_email']}"
     address_tag = next(
-        (p for p in pane.select(CARD["practice_address"]) if not p.select(contact)), None
+        (p for p in clinic.select(CARD["practice_address"]) if not p.select(contact)), None
     )
     address, postcode = split_address(lines_of(address_tag))
     return Practice(
@@ -232,7 +262,7 @@ def _practice(pane: Tag, url: str) -> Practice:
         address_lines=address,
         postcode=postcode,
         phone=phone or None,
-        email=mailto_address(pane.select_one(CARD["practice_email"])),
+        email=mailto_address(clinic.select_one(CARD["practice_email"])),
     )
 
 

@@ -1,8 +1,10 @@
 """GOsC register (osteopaths): practice search by location, and a registrant check by number.
 
-Selectors marked [code] come from other people's scrapers; the registrant search results and the
-registrant page are [unknown] and were chosen to be plausible. All of it lives in the constants
-below so a captured real page can correct it in one place.
+The practice search follows code that read the live site in 2023 or before (LIVE-CODE,
+real-registers.md §2.2). The registrant search results and the registrant page have never been
+seen by anyone whose notes survive (UNKNOWN, §2.3): their selectors are our best guess, and a
+page without them raises LayoutChanged naming what was missing, never a guessed outcome. All
+of it lives in the constants below, so a captured real page corrects it in one place.
 """
 
 from __future__ import annotations
@@ -38,15 +40,25 @@ from scrapers.records import (
 REGISTER = "gosc"
 PROFESSION = "osteopath"
 DEFAULT_BASE_URL = "https://www.osteopathy.org.uk"
-PRACTICES_PATH = "/register-search/practices/"
-REGISTRANTS_PATH = "/register-search/registrants/"
-DEFAULT_RADIUS_MILES = 10
+# ?location=&radius=&surname=&registration=&p= (LIVE-CODE 2023; LIVE-LINK 2021, 2023)
+PRACTICES_PATH = "/register-search/practices/"  # LIVE-CODE 2023
+REGISTRANTS_PATH = "/register-search/registrants/"  # LIVE-LINK 2021 (the number filter INFERRED)
+SEARCH_PARAMETERS = ("location", "radius", "surname", "registration", "p")  # p is 1-based
+DEFAULT_RADIUS_MILES = 10  # free-form miles: 5, 10 and 1000 all used (LIVE-LINK, LIVE-CODE)
+# The empty page after the last one, and a search that found nothing (LIVE-CODE 2023).
 NO_RESULTS_TEXT = "No results were found; please try broadening your search"
-NUMBER_PATTERN = re.compile(r"^[0-9]{1,6}$")  # ASCII digits only
-# /register-search/practices/{id}-{slug}/ and /register-search/registrants/{id}-{slug}/
+NUMBER_PATTERN = re.compile(r"^[0-9]{1,6}$")  # digits; four in every example seen (LIVE-LINK)
+# The site's own id in /register-search/practices/{id}-{slug}/ (LIVE-CODE 2023) and
+# /register-search/registrants/{id}-{slug}/ (LIVE-LINK 2023). Never the registration number:
+# a 2023 page links id 57xx for the osteopath whose mark says 46xx (INFERRED, fairly strong).
 ID_FROM_URL = re.compile(r"/(\d+)-[^/]*/?$")
+# ShysterWatch cut 4 characters off each practice name's link text (LIVE-CODE 2023); what they
+# are is UNKNOWN (whitespace, a list number or a distance), so those are stripped, not 4 chars.
+NAME_PREFIX = re.compile(
+    r"^(?:\d{1,3}[.)]\s+|\d+(?:\.\d+)?\s*(?:miles?|mi|km)\b\W*)", re.IGNORECASE
+)
 
-# Practice search results [code].
+# Practice search results (LIVE-CODE 2023; div[@class='item'] under div#practices).
 PRACTICE_LIST = {
     "container": "div#practices",
     "item": "div.item",
@@ -57,16 +69,16 @@ PRACTICE_LIST = {
     "web": "div.practice-details > dl dd.web > a",
     "practitioners": "div.practitioners > ul > li > a",
 }
-# Registrant search results [unknown]: assumed to mirror the practice list.
+# Registrant search results: UNKNOWN, best guess (assumed to mirror the practice list).
 REGISTRANT_LIST = {"container": "div#registrants", "item": "div.item", "name_link": "h3 > a"}
-# Registrant page [unknown]. Each label key accepts any of its spellings.
+# Registrant page: UNKNOWN, best guess. Each label key accepts any of its spellings.
 REGISTRANT_PAGE = {
     "container": "div.registrant-detail",
     "name": "h1",
     "fields": "dl.registrant-details",
     "practices": "div.registrant-practices div.item",
 }
-REGISTRANT_LABELS = {
+REGISTRANT_LABELS = {  # UNKNOWN, best guesses from the fields a third party lists (3P 2026)
     "registration_number": ("Registration number",),
     "status": ("Registration status", "Status"),
     "registered_since": ("Date of registration", "Registered since"),
@@ -75,20 +87,21 @@ REGISTRANT_LABELS = {
 }
 REQUIRED_LABELS = ("registration_number", "status")
 
-# Raw status -> outcome [unknown wording]. Suspended osteopaths are left off the published
-# register (Osteopaths Act s9), so they usually show up as not found instead.
+# Raw status -> outcome: every wording UNKNOWN, best guesses. The statute speaks of "full" or
+# "conditional" registration (OFFICIAL); suspended osteopaths are left off the published
+# register (Osteopaths Act s9, OFFICIAL), so they show up as not found instead.
 STATUS_OUTCOMES = {
-    "registered": REGISTERED,
-    "registered with conditions": RESTRICTED,
-    "conditions of practice": RESTRICTED,
-    "conditions of practice order": RESTRICTED,
-    "admonished": RESTRICTED,
-    "admonishment": RESTRICTED,
-    "suspended": INACTIVE,
-    "interim suspension order": INACTIVE,
-    "removed": INACTIVE,
-    "non-practising": INACTIVE,
-    "lapsed": INACTIVE,
+    "registered": REGISTERED,  # UNKNOWN wording, best guess
+    "registered with conditions": RESTRICTED,  # UNKNOWN wording, best guess
+    "conditions of practice": RESTRICTED,  # UNKNOWN wording, best guess
+    "conditions of practice order": RESTRICTED,  # UNKNOWN wording, best guess
+    "admonished": RESTRICTED,  # UNKNOWN wording, best guess
+    "admonishment": RESTRICTED,  # UNKNOWN wording, best guess
+    "suspended": INACTIVE,  # UNKNOWN wording, best guess
+    "interim suspension order": INACTIVE,  # UNKNOWN wording, best guess
+    "removed": INACTIVE,  # UNKNOWN wording, best guess
+    "non-practising": INACTIVE,  # UNKNOWN wording, best guess
+    "lapsed": INACTIVE,  # UNKNOWN wording, best guess
 }
 MAX_CANDIDATES = 5  # registrant pages to open when a number search lists several people
 
@@ -105,8 +118,7 @@ def normalise_number(number: str) -> str:
 def practice_search_url(
     base_url: str, location: str, radius: int = DEFAULT_RADIUS_MILES, page: int = 1
 ) -> str:
-    query = {"location": location, "radius": str(radius), "surname": "", "registration": ""}
-    query["p"] = str(page)  # 1-based
+    query = dict(zip(SEARCH_PARAMETERS, (location, str(radius), "", "", str(page)), strict=True))
     return f"{base_url.rstrip('/')}{PRACTICES_PATH}?{urlencode(query)}"
 
 
@@ -115,8 +127,7 @@ def registrant_search_url(base_url: str, number: str, page: int = 1) -> str:
     if number.isascii() and isinstance(page, int):  # nothing to quote: skip urlencode's cost
         query = f"location=&radius=&surname=&registration={number}&p={page}"
         return f"{base_url.rstrip('/')}{REGISTRANTS_PATH}?{query}"
-    query = {"location": "", "radius": "", "surname": "", "registration": number}
-    query["p"] = str(page)
+    query = dict(zip(SEARCH_PARAMETERS, ("", "", "", number, str(page)), strict=True))
     return f"{base_url.rstrip('/')}{REGISTRANTS_PATH}?{urlencode(query)}"
 
 
@@ -159,21 +170,24 @@ def parse_registrant(text: str, url: str) -> Registration:
     soup = BeautifulSoup(text, "html.parser")
     container = soup.select_one(REGISTRANT_PAGE["container"])
     if container is None:
-        raise unrecognised(text, url, f"no {REGISTRANT_PAGE['container']}")
+        raise unrecognised(text, url, f"GOsC registrant page: no {REGISTRANT_PAGE['container']}")
     name = clean(_required(container, REGISTRANT_PAGE["name"], url).get_text(" "))
     fields = _fields(container.select_one(REGISTRANT_PAGE["fields"]))
     missing = [key for key in REQUIRED_LABELS if not fields.get(key)]
     if missing or not name:
-        raise LayoutChanged(f"registrant page lacks {', '.join(missing) or 'a name'}", url)
+        lacks = ", ".join(REGISTRANT_LABELS[key][0] for key in missing) or "a name"
+        raise LayoutChanged(f"GOsC registrant page: no {lacks}", url)
     number = "".join(fields["registration_number"].split())
     if not NUMBER_PATTERN.match(number):
-        raise LayoutChanged(f"registration number not understood: {number!r}", url)
+        raise LayoutChanged(f"GOsC registrant page: number not understood: {number!r}", url)
     status_raw = fields["status"]
     outcome, reason = map_status(status_raw, STATUS_OUTCOMES)
     since_text = fields.get("registered_since")
     registered_since = parse_date(since_text) if since_text else None
     if since_text and registered_since is None:
-        raise LayoutChanged(f"date of registration not understood: {since_text!r}", url)
+        raise LayoutChanged(
+            f"GOsC registrant page: date of registration not understood: {since_text!r}", url
+        )
     return Registration(
         register=REGISTER,
         registration_number=number,
@@ -238,7 +252,7 @@ def lookup(session, base_url: str, number: str) -> Registration | NotFound:
         if registration.registration_number.lstrip("0") == number.lstrip("0"):
             return registration
     # A number search listing only other people means the filter was ignored: never "not found".
-    raise LayoutChanged("registration number search listed other registrants", url)
+    raise LayoutChanged("GOsC registrant list: a number search listed other registrants", url)
 
 
 def _result_items(text: str, url: str, selectors: dict[str, str], what: str) -> list[Tag]:
@@ -248,14 +262,16 @@ def _result_items(text: str, url: str, selectors: dict[str, str], what: str) -> 
     container = soup.select_one(selectors["container"])
     items = container.select(selectors["item"]) if container is not None else []
     if not items and not no_results:
-        raise unrecognised(text, url, f"no {what} and no no-results message")
+        raise unrecognised(
+            text, url, f"GOsC {what}: no {selectors['item']} and no {NO_RESULTS_TEXT!r}"
+        )
     return items
 
 
 def _required(tag: Tag, selector: str, url: str) -> Tag:
     found = tag.select_one(selector)
     if found is None:
-        raise LayoutChanged(f"missing {selector}", url)
+        raise LayoutChanged(f"GOsC page: an item without {selector}", url)
     return found
 
 
@@ -269,14 +285,15 @@ def _link(anchor: Tag, url: str) -> PractitionerLink:
 
 def _practice(item: Tag, url: str) -> Practice:
     link = _link(_required(item, PRACTICE_LIST["name_link"], url), url)
-    if not link.name:
-        raise LayoutChanged("practice without a name", url)
+    name = NAME_PREFIX.sub("", link.name).strip()
+    if not name:
+        raise LayoutChanged("GOsC practice list: a practice without a name", url)
     address, postcode = split_address(lines_of(item.select_one(PRACTICE_LIST["address"])))
     tel = item.select_one(PRACTICE_LIST["tel"])
     email = item.select_one(PRACTICE_LIST["email"])
     web = item.select_one(PRACTICE_LIST["web"])
     return Practice(
-        name=link.name,
+        name=name,
         address_lines=address,
         postcode=postcode,
         phone=_text(tel),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import date
 from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup, Tag
@@ -36,46 +37,62 @@ from scrapers.records import (
 
 REGISTER = "hcpc"
 DEFAULT_BASE_URL = "https://www.hcpc-uk.org"
-DETAIL_PATH = "/check-the-register/professional-registration-detail/"
+# ?query={NUMBER}&profession={PREFIX}; a PH number sent as OT gives "no results".
+DETAIL_PATH = "/check-the-register/professional-registration-detail/"  # LIVE-CODE 2023, 2026
 # Listed so nobody adds it by mistake: robots.txt disallows the surname list.
-SURNAME_LIST_PATH = "/check-the-register/register-results/"
+SURNAME_LIST_PATH = "/check-the-register/register-results/"  # LIVE-CODE 2026
 
+# The profession codes of the register's own form (CAPTURE 2014; SW has left HCPC since).
 PROFESSION_CODES = frozenset(
     ["AS", "BS", "CH", "CS", "DT", "HAD", "ODP", "OR", "OT", "PA", "PH", "PO", "PYL", "RA", "SL"]
 )
 PROFESSIONS = {"PH": "physiotherapist"}  # other codes are reported as the code itself
+# Numbers may be printed zero-padded (PYL01234, CAPTURE 2014; PYL0xxxxx, LIVE-LINK 2022-26).
 NUMBER_PATTERN = re.compile(r"^([A-Z]{2,3})([0-9]{1,6})$")  # ASCII digits only
+PRINTED_NUMBER = re.compile(r"^([A-Z]{2,3})(0?[0-9]{1,6})$")  # as printed: one more leading 0
 
-# Labels of the two-column detail table (matched case-insensitively, trailing ':' ignored).
+# Labels of the label/value table (any table; label in a th or td cell, value in the next cell;
+# matched by text, case-insensitively, a trailing ':' ignored).
 LABELS = {
-    "name": "Name",
-    "registration_number": "Registration number",
-    "status": "Status",
-    "period": "Period",
-    "location": "Location",
+    "name": "Name",  # CAPTURE 2014, LIVE-CODE 2026
+    "registration_number": "Registration number",  # CAPTURE 2014, LIVE-CODE 2026
+    "status": "Status",  # CAPTURE 2014, LIVE-CODE 2026
+    "period": "Period",  # LIVE-CODE 2026: "01/05/2026 to 30/04/2028"
+    "registered_from": "Registered from",  # CAPTURE 2014: "01/06/2013"
+    "registered_until": "Registered until",  # CAPTURE 2014: "01/06/2015"
+    "location": "Location",  # CAPTURE 2014, LIVE-CODE 2026 (a town or city, OFFICIAL)
+    "modalities": "Modalities",  # CAPTURE 2014
+    # UNKNOWN: the current site shows "additional entitlements" (OFFICIAL) under a label
+    # nobody has recorded; this is a best guess, read only when present.
     "entitlements": "Entitlements",
 }
 REQUIRED = ("name", "registration_number", "status")
-NOT_FOUND_TEXT = "No results returned for"
-OUTAGE_TEXT = "Check the Register function is currently unavailable"
-DATA_VALID_ON_TEXT = "Data valid on"
+NOT_FOUND_TEXT = "No results returned for"  # LIVE-CODE 2023, 2026: "... for {query}"
+# The site-wide banner, under "Skip navigation" on every page (OFFICIAL 2024): "Our ‘Check the
+# Register’ function is currently unavailable. ..." Curly quotes, so this matches the part
+# after them; read only once no detail table is found, since good pages carry it too.
+OUTAGE_TEXT = "function is currently unavailable"
+# "Data valid on: <time>" (LIVE-CODE 2026), "Data valid at: 15:04, 10 May 2014" (CAPTURE 2014).
+DATA_VALID = re.compile(r"^data valid (?:on|at)\s*:?\s*(.*)$", re.IGNORECASE)
 PERIOD_PATTERN = re.compile(r"^(\d{1,2}/\d{1,2}/\d{4})\s+to\s+(\d{1,2}/\d{1,2}/\d{4})$")
 
-# Raw status (case/whitespace-insensitive) -> outcome. Only "Registered" is defined officially;
-# the other wordings are best guesses, and anything else becomes 'unknown' for a human to read.
+# Raw status (case/whitespace-insensitive) -> outcome. Only "Registered" has been seen (CAPTURE
+# 2014, LIVE-CODE 2026, OFFICIAL meaning); every other wording is UNKNOWN, and these entries are
+# best guesses from the kinds of entry HCPC says it publishes. Anything else is 'unknown'.
 STATUS_OUTCOMES = {
-    "registered": REGISTERED,
-    "conditions of practice": RESTRICTED,
-    "registered - conditions of practice": RESTRICTED,
-    "caution": RESTRICTED,
-    "registered - caution": RESTRICTED,
-    "suspended": INACTIVE,
-    "interim suspension": INACTIVE,
-    "lapsed": INACTIVE,
-    "deregistered": INACTIVE,
-    "struck off": INACTIVE,
-    "removed": INACTIVE,
+    "registered": REGISTERED,  # CAPTURE 2014, LIVE-CODE 2026
+    "conditions of practice": RESTRICTED,  # UNKNOWN wording, best guess
+    "registered - conditions of practice": RESTRICTED,  # UNKNOWN wording, best guess
+    "caution": RESTRICTED,  # UNKNOWN wording, best guess
+    "registered - caution": RESTRICTED,  # UNKNOWN wording, best guess
+    "suspended": INACTIVE,  # UNKNOWN wording, best guess
+    "interim suspension": INACTIVE,  # UNKNOWN wording, best guess
+    "lapsed": INACTIVE,  # UNKNOWN wording, best guess
+    "deregistered": INACTIVE,  # UNKNOWN wording, best guess
+    "struck off": INACTIVE,  # UNKNOWN wording, best guess
+    "removed": INACTIVE,  # UNKNOWN wording, best guess
 }
+PAGE = "HCPC detail page"  # how LayoutChanged names the page
 
 
 def normalise_number(number: str) -> tuple[str, str]:
@@ -108,22 +125,16 @@ def fetch_detail(session, base_url: str, number: str) -> tuple[str, int, str]:
 def parse_detail(text: str, url: str) -> Registration | NotFound:
     """Pure: the registrant on a detail page, or NotFound.
 
-    Raises RegisterUnavailable (outage banner, challenge, truncated page) or LayoutChanged.
+    Raises RegisterUnavailable (outage banner without a result, challenge, truncated page) or
+    LayoutChanged.
     """
     check_not_refused(text, url)
     soup = BeautifulSoup(text, "html.parser")
     page_text = clean(soup.get_text(" "))
-    if normalise_key(OUTAGE_TEXT) in page_text.casefold():
-        raise RegisterUnavailable("outage banner", url)
-
     rows = _label_rows(soup)
     missing = [LABELS[key] for key in REQUIRED if normalise_key(LABELS[key]) not in rows]
     if missing:
-        not_found = re.search(re.escape(NOT_FOUND_TEXT) + r"\s*(\S*)", page_text, re.IGNORECASE)
-        if not_found and len(missing) == len(REQUIRED):
-            query = not_found.group(1).strip("'\".")
-            return NotFound(REGISTER, query, url, page_hash(text))
-        raise unrecognised(text, url, f"no detail table with {', '.join(missing)}")
+        return _no_detail_table(text, url, page_text, missing)
 
     def value(key: str) -> str | None:
         cell = rows.get(normalise_key(LABELS[key]))
@@ -132,16 +143,20 @@ def parse_detail(text: str, url: str) -> Registration | NotFound:
         return clean(cell.get_text(" ")) or None
 
     number = "".join((value("registration_number") or "").split()).upper()
-    match = NUMBER_PATTERN.match(number)
+    match = PRINTED_NUMBER.match(number)
     if not match:
-        raise LayoutChanged(f"registration number not understood: {number!r}", url)
+        raise LayoutChanged(f"{PAGE}: registration number not understood: {number!r}", url)
     name = value("name")
     status_raw = value("status")
     if not name or not status_raw:
-        raise LayoutChanged("name or status is empty", url)
-    period_from, period_to = _period(value("period"), url)
+        raise LayoutChanged(f"{PAGE}: the Name or Status row is empty", url)
+    period_from, period_to = _period(value, url)
     outcome, reason = map_status(status_raw, STATUS_OUTCOMES)
-    entitlements_cell = rows.get(normalise_key(LABELS["entitlements"]))
+    entitlements = [
+        line
+        for key in ("modalities", "entitlements")
+        for line in lines_of(rows.get(normalise_key(LABELS[key])))
+    ]
     return Registration(
         register=REGISTER,
         registration_number=number,
@@ -155,9 +170,33 @@ def parse_detail(text: str, url: str) -> Registration | NotFound:
         period_from=period_from,
         period_to=period_to,
         location=value("location"),
-        entitlements=tuple(lines_of(entitlements_cell)),
+        entitlements=tuple(entitlements),
         data_valid_on=_data_valid_on(soup),
     )
+
+
+def _no_detail_table(text: str, url: str, page_text: str, missing: list[str]) -> NotFound:
+    """A page without the detail table: not found, an outage, or a page we do not know.
+
+    The outage banner is site-wide, so it only decides here, where no result was found; and a
+    "no results" under that banner is not believed, since the search itself is down.
+    """
+    if normalise_key(OUTAGE_TEXT) in normalise_key(page_text):
+        raise RegisterUnavailable("outage banner", url)
+    not_found = re.search(re.escape(NOT_FOUND_TEXT) + r"\s*(\S*)", page_text, re.IGNORECASE)
+    if not_found and len(missing) == len(REQUIRED):
+        query = not_found.group(1).strip("'\".")
+        return NotFound(REGISTER, query, url, page_hash(text))
+    raise unrecognised(text, url, f"{PAGE}: no table rows labelled {', '.join(missing)}")
+
+
+def same_number(a: str, b: str) -> bool:
+    """Whether two HCPC numbers are the same registration: the same prefix and the same value,
+    so 'PH012345' (zero-padded, as the register may print it) is 'PH12345'."""
+    match_a, match_b = PRINTED_NUMBER.match(a.upper()), PRINTED_NUMBER.match(b.upper())
+    if not match_a or not match_b:
+        return False
+    return match_a.group(1) == match_b.group(1) and int(match_a.group(2)) == int(match_b.group(2))
 
 
 def lookup(session, base_url: str, number: str) -> Registration | NotFound:
@@ -170,9 +209,9 @@ def lookup(session, base_url: str, number: str) -> Registration | NotFound:
     url, status, text = fetch_detail(session, base_url, number)
     require_ok(url, status)  # every real answer, not-found included, is a 200
     result = parse_detail(text, url)
-    if isinstance(result, Registration) and result.registration_number != wanted:
+    if isinstance(result, Registration) and not same_number(result.registration_number, wanted):
         raise LayoutChanged(
-            f"asked for {wanted} but the page shows {result.registration_number}", url
+            f"{PAGE}: asked for {wanted} but the page shows {result.registration_number}", url
         )
     return result
 
@@ -188,22 +227,30 @@ def _label_rows(soup: BeautifulSoup) -> dict[str, Tag]:
     return rows
 
 
-def _period(text: str | None, url: str):
-    if not text:
-        return None, None
-    match = PERIOD_PATTERN.match(text)
-    start = parse_date(match.group(1)) if match else None
-    end = parse_date(match.group(2)) if match else None
-    if start is None or end is None:
-        raise LayoutChanged(f"period not understood: {text!r}", url)
-    return start, end
+def _period(value, url: str) -> tuple[date | None, date | None]:
+    """(from, to): one "Period" row (2026) or "Registered from"/"Registered until" (2014)."""
+    period = value("period")
+    if period:
+        match = PERIOD_PATTERN.match(period)
+        dates = (parse_date(match.group(1)), parse_date(match.group(2))) if match else (None, None)
+        if None in dates:
+            raise LayoutChanged(f"{PAGE}: Period not understood: {period!r}", url)
+        return dates
+    start, end = value("registered_from"), value("registered_until")
+    dates = (parse_date(start) if start else None, parse_date(end) if end else None)
+    for text, parsed, label in ((start, dates[0], "from"), (end, dates[1], "until")):
+        if text and parsed is None:
+            raise LayoutChanged(f"{PAGE}: Registered {label} not understood: {text!r}", url)
+    return dates
 
 
 def _data_valid_on(soup: BeautifulSoup) -> str | None:
+    """The register's own timestamp text after "Data valid on:" (or "at:"), as shown."""
     lines = lines_of(soup.body or soup)
     for index, line in enumerate(lines):
-        if line.casefold().startswith(DATA_VALID_ON_TEXT.casefold()):
-            rest = line[len(DATA_VALID_ON_TEXT) :].lstrip(" :")
+        match = DATA_VALID.match(line)
+        if match:
+            rest = match.group(1).strip()
             if not rest and index + 1 < len(lines):
                 rest = lines[index + 1]
             return rest or None

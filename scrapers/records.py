@@ -104,8 +104,14 @@ def map_status(raw: str, table: Mapping[str, str]) -> tuple[str, str | None]:
     return outcome, None
 
 
+# Curly quotes as straight ones: the registers' own wording uses both (HCPC's outage banner
+# says ‘Check the Register’), our constants only straight ones.
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
 def normalise_key(text: str) -> str:
-    return clean(text).casefold()
+    """For comparing wording: whitespace collapsed, case and curly quotes folded."""
+    return clean(text).translate(_QUOTES).casefold()
 
 
 def clean(text: str | None) -> str:

@@ -1,9 +1,12 @@
 """A fake of the three registers (HCPC, GOsC, GCC) on 127.0.0.1, for end-to-end tests.
 
 Each register gets its own small Flask app on its own random port (so per-host politeness and
-robots.txt work as with the real sites), serving pages at the real URL paths from an in-memory
-dataset of made-up people. Faults can be injected per register and path, and every request is
-recorded.
+robots.txt work as with the real sites), serving pages at the real URL paths, with the
+parameters and markup real-registers.md gives (the scrapers' constants), from an in-memory
+dataset of made-up people. Faults can be injected per register and path, every request is
+recorded, a register can switch to a redesigned page (`fake.redesign("gcc")`), and any page
+can carry a site-wide banner (`fake.site_banner["hcpc"] = ...`) or Cloudflare's script
+(`fake.cloudflare_script = True`), as good pages of the real sites do.
 
     with fake_register() as fake:
         fake.add_hcpc("PH123456", "Ellis Example")
@@ -39,8 +42,14 @@ ROBOTS = {
     "gosc": "User-agent: *\nDisallow: /admin/\n",
     "gcc": "User-agent: *\nDisallow: /admin/\n",
 }
+# HCPC's real banner, curly quotes and all (real-registers.md §1.5, OFFICIAL).
+HCPC_OUTAGE_BANNER = (
+    "Our \u2018Check the Register\u2019 function is currently unavailable. We\u2019re aware of the "
+    "issue and are working to resolve it as quickly as possible. Please try again later. "
+    "Apologies for any inconvenience."
+)
 OUTAGE_MESSAGES = {
-    "hcpc": "Check the Register function is currently unavailable.",
+    "hcpc": HCPC_OUTAGE_BANNER,
     "gosc": "The register search is temporarily unavailable. Please try again later.",
     "gcc": "This website is currently down for maintenance.",
 }
@@ -56,6 +65,11 @@ class HcpcRegistrant:
     period_to: date | None = date(2026, 4, 30)
     location: str | None = None
     entitlements: tuple[str, ...] = ()
+    printed_number: str | None = None  # as the page prints it, e.g. zero-padded
+
+    @property
+    def shown_number(self) -> str:
+        return self.printed_number or self.number
 
 
 @dataclass(eq=False)  # compared by identity: two practices may share a name and address
@@ -159,6 +173,8 @@ class FakeRegister:
         self.robots = dict(ROBOTS)
         self.data_valid_on = "27/11/2025 06:00:02"
         self.faults: list[Fault] = []
+        self.site_banner: dict[str, str] = {}  # register -> a banner on every page it serves
+        self.cloudflare_script = False  # Cloudflare's JavaScript detections on every page
         self.peak_concurrency = dict.fromkeys(REGISTERS, 0)
         self._requests: list[RecordedRequest] = []
         self._active = dict.fromkeys(REGISTERS, 0)
@@ -215,6 +231,10 @@ class FakeRegister:
             self.faults.append(fault)
         return fault
 
+    def redesign(self, register: str) -> Fault:
+        """From now on (until `clear_faults`), every page of `register` is a redesigned one."""
+        return self.fault("redesigned", register=register)
+
     def clear_faults(self) -> None:
         with self._lock:
             self.faults.clear()
@@ -263,6 +283,12 @@ class FakeRegister:
     def _app(self, register: str) -> Flask:
         app = Flask(f"fake_{register}", template_folder=str(TEMPLATES))
         app.jinja_env.filters["slug"] = slug
+        app.context_processor(
+            lambda: {
+                "site_banner": self.site_banner.get(register),
+                "cloudflare_script": self.cloudflare_script,
+            }
+        )
         app.before_request(lambda: self._before(register))
         app.after_request(self._after)
         app.teardown_request(lambda exc: self._teardown(register))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from fakeregister import FAULT_KINDS, fake_register, miles_between
+from fakeregister import FAULT_KINDS, OUTAGE_MESSAGES, fake_register, miles_between
 from faketime import FakeTime
 
 from scrapers import gcc, gosc, hcpc
@@ -80,8 +80,9 @@ EXPECTED = {
     "403": (RegisterUnavailable, "403 challenge page"),
     "truncated": (RegisterUnavailable, "truncated page"),
     "outage": (RegisterUnavailable, "outage"),
-    "redesigned": (LayoutChanged, "no "),
+    "redesigned": (LayoutChanged, "{page}: no "),
 }
+PAGES = {"hcpc": "HCPC detail page", "gosc": "GOsC registrant list", "gcc": "GCC results page"}
 
 
 @pytest.mark.parametrize("register", sorted(NUMBERS))
@@ -92,7 +93,7 @@ def test_each_fault_becomes_its_own_error_never_not_found(register, kind, sessio
     error, reason = EXPECTED[kind]
     with pytest.raises(error) as caught:
         check(register, session, fake, NUMBERS[register])
-    assert caught.value.reason.startswith(reason)
+    assert caught.value.reason.startswith(reason.format(page=PAGES[register]))
 
 
 def test_every_fault_kind_has_an_expected_error():
@@ -243,3 +244,43 @@ def test_miles_between_two_points_one_degree_of_latitude_apart():
 def test_an_unknown_fault_kind_is_refused(fake):
     with pytest.raises(ValueError):
         fake.fault("gremlins")
+
+
+@pytest.mark.parametrize("register", sorted(NUMBERS))
+def test_a_site_wide_banner_and_cloudflares_script_on_good_pages_still_give_registered(
+    register, session, fake
+):
+    fake.site_banner[register] = OUTAGE_MESSAGES["hcpc"]  # HCPC's real banner
+    fake.cloudflare_script = True
+    record = check(register, session, fake, NUMBERS[register])
+    assert (record.registration_number, record.outcome) == (NUMBERS[register], "registered")
+
+
+def test_hcpcs_outage_fault_serves_the_real_banner_and_is_unavailable(session, fake):
+    fake.fault("outage", register="hcpc")
+    with pytest.raises(RegisterUnavailable) as caught:
+        check("hcpc", session, fake, "PH123456")
+    assert caught.value.reason == "outage banner"
+
+
+def test_an_hcpc_number_printed_zero_padded_is_the_number_asked(session, fake):
+    fake.add_hcpc("PH12345", "Kim Example", printed_number="PH012345")
+    record = check("hcpc", session, fake, "PH12345")
+    assert (record.registration_number, record.outcome) == ("PH012345", "registered")
+
+
+def test_the_fake_speaks_the_scrapers_protocol_for_gcc_numbers(session, fake):
+    check("gcc", session, fake, "04567")
+    request = fake.requests_for("gcc")[-1]
+    assert (request.path, request.query) == (
+        gcc.RESULTS_PATH,
+        {gcc.NUMBER_PARAMETER: "04567"},
+    )
+
+
+def test_redesign_switches_a_register_to_a_page_no_parser_knows(session, fake):
+    fake.redesign("gcc")
+    with pytest.raises(LayoutChanged):
+        check("gcc", session, fake, "04567")
+    fake.clear_faults()
+    assert check("gcc", session, fake, "04567").outcome == "registered"

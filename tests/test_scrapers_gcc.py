@@ -286,3 +286,79 @@ def test_lookup_listing_only_other_numbers_is_layout_changed_never_not_found():
 def test_digits_of_other_scripts_are_not_a_gcc_number():
     with pytest.raises(ValueError):
         gcc.normalise_number("٤٥٦٧")
+
+
+# -- the evidence of real-registers.md §3, fact by fact ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def last_page():
+    return gcc.parse_results(read("gcc_postcode_p10.html"), URL)
+
+
+def test_a_card_without_card_title_takes_its_name_from_the_first_h3(last_page):
+    assert last_page.items[0].name == "Kai Brennand"
+
+
+def test_the_exact_live_card_class_is_a_card(last_page):
+    assert last_page.items[2].registration_number == "09333"
+
+
+def test_every_clinic_card_in_a_practice_tab_is_a_practice(last_page):
+    assert last_page.items[1].practices == (
+        Practice(
+            name="Ferrabee Chiropractic",
+            address_lines=("Ferrabee Chiropractic", "1a Lime Walk", "Oxley Common"),
+            postcode="ZY8 2RS",
+        ),
+        Practice(
+            name="Ferrabee at the Leisure Centre",
+            address_lines=("Oxley Leisure Centre", "Common Road"),
+            postcode="ZY8 2RT",
+            phone="01632 960199",
+        ),
+    )
+
+
+def test_a_card_whose_first_link_is_not_mailto_has_no_email():
+    page = card_page().replace(
+        '<h3 class="card-title">Test Person</h3>',
+        '<h3 class="card-title"><a href="/profile/1">Test Person</a></h3>'
+        '<a href="mailto:x@example.org">x@example.org</a>',
+    )
+    assert gcc.parse_results(page, URL).items[0].email is None
+
+
+def test_a_page_with_cloudflares_script_and_extra_markup_is_read():
+    robin = gcc.parse_results(read("gcc_number_result_noisy.html"), URL).items[0]
+    assert (robin.registration_number, robin.status_raw, robin.outcome) == (
+        "04567",
+        "Practising",
+        REGISTERED,
+    )
+
+
+def test_the_live_no_results_sentence_is_an_empty_last_page():
+    page = gcc.parse_results(read("gcc_no_results.html"), URL)
+    assert (page.items, page.at_end) == ((), True)
+
+
+def test_non_practising_is_inactive_as_the_council_says():
+    page = card_page(status="non-practising")
+    assert gcc.parse_results(page, URL).items[0].outcome == "inactive"
+
+
+def test_a_practice_tab_without_a_clinic_card_is_layout_changed_naming_the_register():
+    pane = '<div class="practice-detail-container tab-pane "><h6>X</h6></div>'
+    page = card_page().replace("</div></body>", pane + "</div></body>")
+    with pytest.raises(LayoutChanged) as caught:
+        gcc.parse_results(page, URL)
+    assert caught.value.reason == "GCC results page: a practice tab without a div.card"
+
+
+def test_a_card_without_the_status_label_names_what_is_missing():
+    with pytest.raises(LayoutChanged) as caught:
+        gcc.parse_results(read("gcc_card_without_number.html"), URL)
+    assert caught.value.reason == (
+        "GCC results page: a result card lacks Registration Number:, Registration Status:"
+    )

@@ -421,3 +421,52 @@ def test_leading_zeros_are_stripped_and_only_ascii_digits_are_a_number():
 def test_practice_websites_are_absolute_http_urls_or_none(value, expected):
     page = "https://www.osteopathy.example/register/practice-search/?p=1"
     assert gosc.website_url(value, page) == expected
+
+
+# -- the evidence of real-registers.md §2, fact by fact ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    return gosc.parse_practices(read("gosc_practices_noisy.html"), URL)
+
+
+def test_a_list_number_or_distance_before_a_practice_name_is_cleaned_away(noisy):
+    assert [p.name for p in noisy.items] == [
+        "Quay Street Osteopaths",
+        "360 Health",
+        "3 Wells Clinic",
+    ]
+
+
+def test_a_page_with_cloudflares_script_and_tabbed_addresses_is_read(noisy):
+    assert (noisy.items[0].address_lines, noisy.items[0].postcode) == (
+        ("3 Quay Street", "Portbury Wick"),
+        "ZX1 2AD",
+    )
+
+
+def test_the_url_slug_id_is_kept_as_the_sites_id_never_as_the_registration_number(noisy, alex):
+    link = noisy.items[0].practitioners[0]
+    assert (link.register_id, alex.registration_number) == ("5720", "9123")
+    assert not hasattr(link, "registration_number")
+
+
+def test_search_urls_use_the_five_live_parameters_in_order():
+    assert gosc.SEARCH_PARAMETERS == ("location", "radius", "surname", "registration", "p")
+    url = gosc.practice_search_url("http://127.0.0.1:8000", "CV4 7AU", radius=1000)
+    assert url.split("?")[1] == "location=CV4+7AU&radius=1000&surname=&registration=&p=1"
+
+
+def test_a_registrant_page_without_the_guessed_markup_names_the_register_and_what_is_missing():
+    text = read("gosc_registrant.html").replace("registrant-detail", "person-profile")
+    with pytest.raises(LayoutChanged) as caught:
+        gosc.parse_registrant(text, URL)
+    assert caught.value.reason == "GOsC registrant page: no div.registrant-detail"
+
+
+def test_a_registrant_page_without_a_status_row_names_it():
+    text = read("gosc_registrant.html").replace("Registration status:", "Standing:")
+    with pytest.raises(LayoutChanged) as caught:
+        gosc.parse_registrant(text, URL)
+    assert caught.value.reason == "GOsC registrant page: no Registration status"

@@ -1,4 +1,5 @@
-"""HCPC detail page parser, on saved approximations of the real page (tests/files/hcpc_*)."""
+"""HCPC detail page parser, on pages rebuilt from real-registers.md (tests/files/hcpc_*) and on
+the one real capture, the 2014 page of the old site (tests/files/hcpc_detail_2014_capture.html)."""
 
 from __future__ import annotations
 
@@ -169,7 +170,7 @@ def test_near_miss_statuses_are_unknown(raw):
 
 
 def test_a_period_in_another_format_is_layout_changed():
-    with pytest.raises(LayoutChanged, match="period"):
+    with pytest.raises(LayoutChanged, match="HCPC detail page: Period not understood"):
         hcpc.parse_detail(detail_page(period="May 2024 - April 2026"), URL)
 
 
@@ -194,7 +195,7 @@ def test_invariants_hold_on_every_registrant_page(name):
     assert record.outcome in OUTCOMES
     assert (record.outcome == REGISTERED) == (record.status_raw.casefold() == "registered")
     assert record.page_sha256 == hashlib.sha256(text.encode()).hexdigest()
-    assert hcpc.NUMBER_PATTERN.match(record.registration_number)
+    assert hcpc.PRINTED_NUMBER.match(record.registration_number)
     assert record.period_from is None or record.period_from < record.period_to
 
 
@@ -256,3 +257,107 @@ def test_a_page_about_the_number_asked_is_the_answer():
 def test_digits_of_other_scripts_are_not_an_hcpc_number():
     with pytest.raises(ValueError):
         hcpc.normalise_number("PH١٢٣")
+
+
+# -- the evidence of real-registers.md, fact by fact ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def capture_2014() -> Registration:
+    return parse("hcpc_detail_2014_capture.html")
+
+
+def test_the_2014_capture_parses_to_its_fields(capture_2014):
+    assert (
+        capture_2014.name,
+        capture_2014.registration_number,
+        capture_2014.status_raw,
+        capture_2014.outcome,
+        capture_2014.location,
+    ) == ("Alex Example", "PYL01234", "Registered", REGISTERED, "Exampletown")
+
+
+def test_the_2014_capture_gives_registered_from_and_until_as_the_period(capture_2014):
+    assert (capture_2014.period_from, capture_2014.period_to) == (
+        date(2013, 6, 1),
+        date(2015, 6, 1),
+    )
+
+
+def test_the_2014_capture_keeps_data_valid_at_and_its_modalities(capture_2014):
+    assert (capture_2014.data_valid_on, capture_2014.entitlements) == (
+        "15:04, 10 May 2014",
+        ("Educational psychologist",),
+    )
+
+
+def test_td_label_cells_a_colon_and_a_zero_padded_number_are_read():
+    record = parse("hcpc_registered_td_cells.html")
+    assert (record.name, record.registration_number, record.period_from, record.period_to) == (
+        "Morgan Example-Vale",
+        "PH012345",
+        date(2026, 5, 1),
+        date(2028, 4, 30),
+    )
+
+
+def test_data_valid_on_is_read_when_its_value_is_in_the_next_element():
+    assert parse("hcpc_registered_td_cells.html").data_valid_on == "07/12/2026 06:00:01"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hcpc_registered_outage_banner.html",
+        "hcpc_registered_cloudflare_jsd.html",
+        "hcpc_registered_other_banner.html",
+    ],
+)
+def test_a_good_page_under_a_site_wide_banner_or_cloudflare_script_is_registered(name):
+    record = parse(name)
+    assert (record.registration_number, record.outcome) == ("PH123456", REGISTERED)
+
+
+def test_the_real_outage_banner_with_curly_quotes_and_no_result_is_unavailable():
+    with pytest.raises(RegisterUnavailable) as caught:
+        parse("hcpc_outage.html")
+    assert caught.value.reason == "outage banner"
+
+
+def test_no_results_under_the_outage_banner_is_unavailable_never_not_found():
+    with pytest.raises(RegisterUnavailable) as caught:
+        parse("hcpc_not_found_outage_banner.html")
+    assert caught.value.reason == "outage banner"
+
+
+def test_a_missing_label_is_named_with_the_register_page_in_the_reason():
+    page = detail_page().replace("<th>Status</th>", "<th>State</th>")
+    with pytest.raises(LayoutChanged) as caught:
+        hcpc.parse_detail(page, URL)
+    assert caught.value.reason == "HCPC detail page: no table rows labelled Status"
+
+
+@pytest.mark.parametrize("printed", ["PH0910001", "ph910001"])
+def test_the_number_printed_zero_padded_is_the_number_asked(printed):
+    page = detail_page().replace("PH910001", printed)
+    record = hcpc.lookup(_OnePage(page), "http://127.0.0.1:5000", "PH910001")
+    assert record.outcome == REGISTERED
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("PH012345", "PH12345", True),
+    ("PYL01234", "PYL1234", True),
+    ("PH12345", "OT12345", False),
+    ("PH12345", "PH123450", False),
+])  # fmt: skip
+def test_numbers_are_the_same_by_prefix_and_value(a, b, same):
+    assert hcpc.same_number(a, b) is same
+
+
+def test_registered_from_in_another_format_is_layout_changed():
+    page = detail_page().replace(
+        "<th>Period</th><td>01/05/2024 to 30/04/2026</td>",
+        "<th>Registered from</th><td>June 2013</td>",
+    )
+    with pytest.raises(LayoutChanged, match="Registered from not understood"):
+        hcpc.parse_detail(page, URL)
