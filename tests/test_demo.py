@@ -7,9 +7,10 @@ import sqlite3
 
 import pytest
 
-from finder import db
+from finder import db, directory
 from finder.cli import cli
 from finder.places import areas
+from finder.registrations import store
 
 
 def rows(data_dir, sql):
@@ -129,3 +130,161 @@ def test_search_on_the_command_line_says_sample_data_and_counts_in_words(runner,
     )
     any_case = runner.invoke(cli, ["search", "--postcode", postcode, "--profession", "OSTEOPATH"])
     assert any_case.exit_code == 0, any_case.output
+
+
+SAMPLE_TABLES = (
+    "practices",
+    "practitioners",
+    "practice_practitioners",
+    "practice_listings",
+    "practice_points",
+    "registrations",
+)
+
+
+def counts(data_dir) -> dict[str, int]:
+    return {table: rows(data_dir, f"select count(*) from {table}")[0][0] for table in SAMPLE_TABLES}
+
+
+def add_real_practice(data_dir) -> None:
+    """A real practice and practitioner beside the sample, as a folder mixed before the two
+    were kept apart holds, with a real check of one of the sample's numbers."""
+    database = db.open_main(data_dir)
+    try:
+        directory.upsert_practitioners(database, [REAL_PERSON])
+        directory.upsert_practice(database, REAL_PRACTICE, [("gosc", "9123")])
+        [(register, number)] = database.execute(
+            "select register, registration_number from practitioners "
+            "where source = 'sample' and register = 'hcpc' limit 1"
+        ).fetchall()
+        store.record_good_check(
+            database,
+            {
+                "register": register,
+                "registration_number": number,
+                "checked_at": "2026-01-05T10:00:00Z",
+                "outcome": "not_found",
+                "status_raw": None,
+                "name_on_register": None,
+                "profession": None,
+                "source_url": "https://register.example/",
+                "evidence_sha256": "0" * 64,
+                "reason": None,
+                "changed": 0,
+            },
+        )
+    finally:
+        database.close()
+
+
+REAL_PERSON = {
+    "register": "gosc",
+    "registration_number": "9123",
+    "name": "Ada Example",
+    "profession": "osteopath",
+    "source": "gosc",
+}
+REAL_PRACTICE = {
+    "key": "gosc:77",
+    "name": "Real Osteopaths",
+    "address": ["1 Test Street"],
+    "postcode": "LS6 2AB",
+    "latitude": 53.82221,
+    "longitude": -1.572257,
+    "source": "gosc",
+}
+
+
+def test_demo_remove_takes_out_every_sample_row_and_nothing_else(runner, data_dir):
+    assert runner.invoke(cli, ["demo", "--size", "40", "--seed", "2"]).exit_code == 0
+    loaded = counts(data_dir)
+    add_real_practice(data_dir)
+
+    result = runner.invoke(cli, ["demo", "--remove"])
+
+    assert result.exit_code == 0, result.output
+    states = loaded["registrations"]
+    assert result.output == (
+        f"Removed the sample: 40 practices, {loaded['practitioners']} practitioners and "
+        f"{states - 1} registration states.\n"  # the real check of a sample number stays
+    )
+    assert counts(data_dir) == {
+        "practices": 1,
+        "practitioners": 1,
+        "practice_practitioners": 1,
+        "practice_listings": 1,
+        "practice_points": 1,
+        "registrations": 1,
+    }
+    assert rows(data_dir, "select name, source from practices") == [("Real Osteopaths", "gosc")]
+    assert rows(data_dir, "select outcome, source_url from registrations") == [
+        ("not_found", "https://register.example/")
+    ]
+    again = runner.invoke(cli, ["demo", "--remove"])
+    assert (again.exit_code, again.output) == (
+        0,
+        "The directory holds no sample data: nothing removed.\n",
+    )
+
+
+def test_the_sample_gone_a_search_finds_nothing_of_it(runner, data_dir):
+    assert runner.invoke(cli, ["demo", "--size", "300", "--seed", "1"]).exit_code == 0
+    assert runner.invoke(cli, ["demo", "--remove"]).exit_code == 0
+    result = runner.invoke(cli, ["search", "--postcode", "LS6 2AB", "--radius-km", "100"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "No physiotherapists, osteopaths or chiropractors within 100 km of LS6 2AB. There are "
+        "none in the directory yet."
+    ]
+
+
+def test_demo_if_empty_never_adds_the_sample_to_real_data_even_retired(runner, data_dir):
+    add_real_practice_only(data_dir, retired=True)
+    quiet = runner.invoke(cli, ["demo", "--if-empty"])
+    assert (quiet.exit_code, quiet.output) == (
+        0,
+        "The directory already has 1 practice: no sample loaded.\n",
+    )
+    assert rows(data_dir, "select count(*) from practices where source = 'sample'") == [(0,)]
+
+
+def add_real_practice_only(data_dir, *, retired: bool) -> None:
+    database = db.open_main(data_dir)
+    try:
+        directory.upsert_practitioners(database, [REAL_PERSON])
+        directory.upsert_practice(database, REAL_PRACTICE, [("gosc", "9123")])
+        if retired:
+            directory.retire_practices(database, [REAL_PRACTICE["key"]], "test")
+    finally:
+        database.close()
+
+
+def test_a_new_users_path_never_mixes_sample_and_real_rows(runner, data_dir, tmp_path):
+    """`make run` (the sample into an empty folder), then a real provider list, then `make
+    run` again: the folder holds one or the other, never both."""
+    assert runner.invoke(cli, ["demo", "--if-empty"]).exit_code == 0
+    providers = tmp_path / "providers.csv"
+    providers.write_text(
+        "practitioner_name,profession,registration_number,practice_name,postcode\n"
+        "Ellis Example,physiotherapist,PH123456,Headingley Physio,LS6 2AB\n",
+        encoding="utf-8",
+    )
+    refused = runner.invoke(cli, ["import", str(providers)])
+    assert refused.exit_code == 1
+    assert rows(data_dir, "select distinct source from practices") == [("sample",)]
+
+    assert runner.invoke(cli, ["demo", "--remove"]).exit_code == 0
+    assert runner.invoke(cli, ["import", str(providers)]).exit_code == 0
+    assert runner.invoke(cli, ["demo", "--if-empty"]).exit_code == 0
+
+    assert rows(data_dir, "select distinct source from practices") == [("import",)]
+    assert rows(data_dir, "select distinct source from practitioners") == [("import",)]
+    assert rows(data_dir, "select count(*) from registrations") == [(0,)]
+
+
+def test_remove_and_if_empty_together_is_a_one_line_usage_error(runner):
+    result = runner.invoke(cli, ["demo", "--remove", "--if-empty"])
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: --remove and --if-empty do not go together: choose one.\n",
+    )

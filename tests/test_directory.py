@@ -249,3 +249,47 @@ def test_add_or_update_says_what_it_did_and_links_retire_and_revive_with_reasons
 
     practices.unlink_practitioners(main_db, [("test:1", "gosc", "9123")])
     assert ids_near(main_db, ["osteopath"]) == []
+
+
+def sample_of(row: dict) -> dict:
+    return {**row, "source": directory.SAMPLE_SOURCE}
+
+
+def test_the_sample_banner_shows_only_while_the_sample_is_what_is_listed(main_db):
+    assert directory.has_sample_data(main_db) is False  # empty
+    directory.upsert_practitioners(main_db, [sample_of(OSTEO), CHIRO])
+    directory.upsert_practice(main_db, sample_of(PRACTICE), [("gosc", "9123")])
+    assert directory.has_sample_data(main_db) is True  # the sample alone
+
+    real = {**PRACTICE, "key": "test:2", "name": "Real Chiropractic"}
+    directory.upsert_practice(main_db, real, [("gcc", "04567")])
+    assert directory.has_sample_data(main_db) is False  # real practices listed too
+
+    directory.retire_practices(main_db, ["test:2"])
+    assert directory.has_sample_data(main_db) is True
+    directory.retire_practices(main_db, [PRACTICE["key"]])
+    assert directory.has_sample_data(main_db) is False  # nothing listed
+
+
+def test_a_listing_carries_its_own_sample_flag(main_db):
+    directory.upsert_practitioners(main_db, [sample_of(OSTEO), CHIRO])
+    sample_id = directory.upsert_practice(main_db, sample_of(PRACTICE), [("gosc", "9123")])
+    real = {**PRACTICE, "key": "test:2", "name": "Real Chiropractic"}
+    real_id = directory.upsert_practice(main_db, real, [("gcc", "04567")])
+    hits = listings.load_hits(main_db, [(sample_id, 0.0), (real_id, 0.0)])
+    assert [
+        (h.to_dict()["practice"]["name"], h.to_dict()["practice"]["sample_data"]) for h in hits
+    ] == [
+        ("Headingley Clinic", True),
+        ("Real Chiropractic", False),
+    ]
+
+
+def test_sample_present_counts_retired_sample_rows_too(main_db):
+    assert directory.sample_present(main_db) is False
+    directory.upsert_practitioners(main_db, [sample_of(OSTEO)])
+    assert directory.sample_present(main_db) is True  # a sample practitioner alone
+    directory.retire_practitioners(main_db, [("gosc", "9123")])
+    assert directory.sample_present(main_db) is True
+    directory.upsert_practitioners(main_db, [OSTEO])  # the number now real
+    assert directory.sample_present(main_db) is False

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from finder import search
+from finder import db, directory, search
 from finder.cli import cli
 from finder.directory import importer
 from finder.errors import InvalidInput
@@ -86,14 +86,15 @@ def test_import_loads_good_rows_and_reports_bad_rows_with_line_numbers(
             {"line": 6, "message": "a chiropractor is on the GCC register, not 'hcpc'"},
             {
                 "line": 7,
-                "message": "postcode: We cannot find the postcode ZZ9 9ZZ. Check it is right, "
-                "or search with just the first part (ZZ9).",
+                "message": "postcode: We cannot find the postcode ZZ9 9ZZ. Check it is right: "
+                "no postcodes start ZZ9 either.",
             },
             {"line": 8, "message": "practitioner_name is empty"},
             {"line": 9, "message": "'XX1' is not a HCPC registration number (like PH123456)"},
             {"line": 10, "message": "email 'not-an-email' does not look like one"},
         ],
         "dry_run": False,
+        "sample_practices_removed": 0,
     }
     state = directory_state(main_db)
     assert state["practitioners"] == [
@@ -269,3 +270,167 @@ def test_a_website_is_stored_as_an_http_address_or_is_a_bad_row(
     assert [e.message for e in report.errors] == ([error] if error else [])
     rows = main_db.execute("select website from practices").fetchall()
     assert rows == ([(stored,)] if stored else [])
+
+
+# Two rows of one practice; the second leaves phone, email, website and features blank.
+SHARED_PRACTICE = (
+    "practitioner_name,profession,registration_number,practice_name,address_1,town,postcode,"
+    "phone,email,website,features\n"
+    "Ellis Example,physiotherapist,PH123456,Headingley Physio,1 Example Road,Leeds,LS6 2AB,"
+    "0113 496 0000,hello@headingley.example,https://headingley.example,home_visits\n"
+    "Robin Example,physiotherapist,PH999999,Headingley Physio,,,LS6 2AB,,,,\n"
+)
+
+
+def practice_details(db) -> list[tuple]:
+    return db.execute(
+        "select name, address, phone, email, website, features from practices order by name"
+    ).fetchall()
+
+
+HEADINGLEY = (
+    "Headingley Physio",
+    '["1 Example Road", "Leeds"]',
+    "0113 496 0000",
+    "hello@headingley.example",
+    "https://headingley.example",
+    '{"home_visits": true, "languages": [], "wheelchair_access": false}',
+)
+
+
+def test_a_blank_cell_keeps_what_an_earlier_row_of_the_same_practice_gave(main_db, postcode_table):
+    report = importer.import_csv(main_db, SHARED_PRACTICE.encode(), postcode_table)
+
+    assert (report.loaded, report.practices) == (2, {"added": 1, "updated": 0, "unchanged": 0})
+    assert practice_details(main_db) == [HEADINGLEY]
+
+
+def test_reimporting_a_file_whose_rows_share_a_practice_reports_nothing_changed(
+    main_db, postcode_table
+):
+    importer.import_csv(main_db, SHARED_PRACTICE.encode(), postcode_table)
+
+    again = importer.import_csv(main_db, SHARED_PRACTICE.encode(), postcode_table)
+
+    assert (again.practitioners, again.practices) == (
+        {"added": 0, "updated": 0, "unchanged": 2},
+        {"added": 0, "updated": 0, "unchanged": 1},
+    )
+    assert practice_details(main_db) == [HEADINGLEY]
+
+
+def test_a_later_import_with_blank_cells_keeps_the_stored_values(main_db, postcode_table):
+    importer.import_csv(main_db, SHARED_PRACTICE.encode(), postcode_table)
+    names_only = (
+        "practitioner_name,profession,registration_number,practice_name,postcode,phone,features\n"
+        "Ellis Example,physiotherapist,PH123456,Headingley Physio,LS6 2AB,,\n"
+    )
+
+    report = importer.import_csv(main_db, names_only.encode(), postcode_table)
+
+    assert report.practices == {"added": 0, "updated": 0, "unchanged": 1}
+    assert practice_details(main_db) == [HEADINGLEY]
+
+
+def test_a_later_rows_value_replaces_an_earlier_one(main_db, postcode_table):
+    moved = SHARED_PRACTICE + (
+        "Sam Example,physiotherapist,PH923457,Headingley Physio,,,LS6 2AB,0113 496 0999,,,"
+        "wheelchair_access;language:Welsh\n"
+    )
+
+    importer.import_csv(main_db, moved.encode(), postcode_table)
+
+    assert practice_details(main_db) == [
+        (
+            *HEADINGLEY[:2],
+            "0113 496 0999",
+            *HEADINGLEY[3:5],
+            '{"home_visits": false, "languages": ["Welsh"], "wheelchair_access": true}',
+        )
+    ]
+
+
+def test_a_cell_saying_clear_empties_its_field_and_a_reimport_then_changes_nothing(
+    main_db, postcode_table
+):
+    importer.import_csv(main_db, SHARED_PRACTICE.encode(), postcode_table)
+    clearing = (
+        b"practitioner_name,profession,registration_number,practice_name,address_1,postcode,"
+        b"phone,email,website,features\n"
+        b"Ellis Example,physiotherapist,PH123456,Headingley Physio,CLEAR,LS6 2AB,"
+        b"CLEAR,clear,,Clear\n"
+    )
+
+    report = importer.import_csv(main_db, clearing, postcode_table)
+    again = importer.import_csv(main_db, clearing, postcode_table)
+
+    assert (report.practices["updated"], again.practices["updated"]) == (1, 0)
+    assert practice_details(main_db) == [
+        (
+            "Headingley Physio",
+            "[]",
+            None,
+            None,
+            "https://headingley.example",  # blank: kept
+            '{"home_visits": false, "languages": [], "wheelchair_access": false}',
+        )
+    ]
+
+
+def test_the_import_help_says_how_to_empty_a_field(runner):
+    help_text = " ".join(runner.invoke(cli, ["import", "--help"]).output.split())
+    assert "A blank cell never overwrites what an earlier row or import gave" in help_text
+    assert "to empty a field, write CLEAR in its cell" in help_text
+
+
+# --- the sample directory and real data -----------------------------------------------------
+
+
+def test_importing_into_a_folder_holding_the_sample_is_refused_with_what_to_do(
+    runner, data_dir, provider_csv
+):
+    assert runner.invoke(cli, ["demo", "--size", "20"]).exit_code == 0
+
+    result = runner.invoke(cli, ["import", str(provider_csv)])
+
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: This folder holds the sample directory: run `finder demo --remove` first, "
+        "or add --replace-sample.\n",
+    )
+    database = db.open_main(data_dir)
+    try:
+        sources = database.execute("select distinct source from practices").fetchall()
+    finally:
+        database.close()
+    assert sources == [("sample",)]
+
+
+def test_replace_sample_removes_the_sample_and_imports_in_one_go(runner, data_dir, tmp_path):
+    assert runner.invoke(cli, ["demo", "--size", "20"]).exit_code == 0
+    path = tmp_path / "clean.csv"
+    path.write_text(HEADER + GOOD_ROWS, encoding="utf-8")
+
+    dry = runner.invoke(cli, ["import", str(path), "--replace-sample", "--dry-run"])
+    result = runner.invoke(cli, ["import", str(path), "--replace-sample"])
+
+    assert dry.output.splitlines()[:2] == [
+        "Would remove the sample directory (20 practices).",
+        "Would load 3 of 3 rows from clean.csv.",
+    ]
+    assert (result.exit_code, result.output.splitlines()[:2]) == (
+        0,
+        ["Removed the sample directory (20 practices).", "Loaded 3 of 3 rows from clean.csv."],
+    )
+    database = db.open_main(data_dir)
+    try:
+        assert database.execute(
+            "select source, count(*) from practices group by source"
+        ).fetchall() == [("import", 2)]
+        assert database.execute(
+            "select source, count(*) from practitioners group by source"
+        ).fetchall() == [("import", 3)]
+        assert database.execute("select count(*) from registrations").fetchone() == (0,)
+        assert directory.has_sample_data(database) is False
+    finally:
+        database.close()

@@ -5,14 +5,17 @@
 - `stored_listings`: each practice's listing, kept ready by triggers;
 - `listings`: what a search result shows, read from the stored listings;
 - `importer`: an operator's CSV of practices and practitioners;
-- `demo`: the clearly labelled sample directory.
+- `demo`: the clearly labelled sample directory, kept apart from real data.
 """
 
+from finder.directory.demo import SampleRemoval, remove_sample
 from finder.directory.practices import (
     SAMPLE_SOURCE,
+    SampleDataPresent,
     add_or_update_practice,
     add_or_update_practitioner,
     change_token,
+    directory_rows,
     has_sample_data,
     link_practitioner,
     practice_count,
@@ -21,6 +24,8 @@ from finder.directory.practices import (
     retire_practices,
     retire_practitioners,
     revive_practitioners,
+    sample_present,
+    stored_practice,
     unlink_practitioners,
     upsert_practice,
     upsert_practitioners,
@@ -28,9 +33,12 @@ from finder.directory.practices import (
 
 __all__ = [
     "SAMPLE_SOURCE",
+    "SampleDataPresent",
+    "SampleRemoval",
     "add_or_update_practice",
     "add_or_update_practitioner",
     "change_token",
+    "directory_rows",
     "has_sample_data",
     "link_practitioner",
     "practice_count",
@@ -38,7 +46,10 @@ __all__ = [
     "practice_points",
     "retire_practices",
     "retire_practitioners",
+    "remove_sample",
     "revive_practitioners",
+    "sample_present",
+    "stored_practice",
     "unlink_practitioners",
     "upsert_practice",
     "upsert_practitioners",

@@ -5,7 +5,8 @@ numbers (HCPC PH9xxxxx, GOsC 9xxxx, GCC 05000-09999, ranges chosen to be far fro
 phone numbers from Ofcom's ranges reserved for drama (01632 960xxx, 07700 900xxx), .example web
 addresses, at real postcodes drawn from the postcode table across all four nations. Every row
 has source 'sample', and the sample registration states say "(sample data)" in their raw status,
-so no page can pass them off as real.
+so no page can pass them off as real. The sample only fills an empty directory, and
+remove_sample() takes every row of it out again (`finder demo --remove`).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from pathlib import Path
 
 import sqlite_utils
 
+from finder import db as database
 from finder import times
-from finder.directory.practices import SAMPLE_SOURCE, practice_count
+from finder.directory.practices import SAMPLE_SOURCE, directory_rows
 from finder.errors import DataMissing, FinderError
 from finder.places import areas
 from finder.places.postcodes import PostcodeTable
@@ -72,6 +74,13 @@ MIN_NATION_SHARE = 0.04  # at least this share of practices in each nation
 
 
 @dataclass
+class SampleRemoval:
+    practices: int
+    practitioners: int
+    registration_states: int
+
+
+@dataclass
 class DemoResult:
     practices: int
     practitioners: int
@@ -82,6 +91,12 @@ class DemoResult:
 class DirectoryNotEmpty(FinderError):
     status = 409
     code = "directory_not_empty"
+
+
+def what_it_holds(practices: int, practitioners: int) -> str:
+    """'12 practices', or '1 practitioner' for a directory with practitioners only."""
+    count, noun = (practices, "practice") if practices else (practitioners, "practitioner")
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def sample_postcodes(postcodes_path: Path, size: int, rng: random.Random) -> list[tuple]:
@@ -123,11 +138,12 @@ def load_sample(
     started = time.perf_counter()
     if size < 1:
         raise FinderError("The sample size must be at least 1.", code="invalid_size")
-    existing = practice_count(db)
-    if existing:
+    # Retired rows count: the sample never joins real data, listed or not.
+    practices, practitioners = directory_rows(db)
+    if practices or practitioners:
+        held = what_it_holds(practices, practitioners)
         raise DirectoryNotEmpty(
-            f"The directory already holds {existing:,} practices; the sample only fills an "
-            "empty directory."
+            f"The directory already holds {held}; the sample only fills an empty directory."
         )
     rng = random.Random(seed)
     places = sample_postcodes(postcodes_path, size, rng)
@@ -254,3 +270,28 @@ def _registration_rows(practitioners, rng: random.Random) -> list[tuple]:
             )
         )
     return rows
+
+
+def remove_sample(db: sqlite_utils.Database) -> SampleRemoval:
+    """Take the whole sample out (practices, practitioners, their links, listings and points,
+    and the made-up registration states), in one transaction or the caller's. Real rows are
+    untouched, and so is any real register's answer about a sample number."""
+    with database.atomic(db):
+        people = db.conn.execute(
+            "select register, registration_number from practitioners where source = ?",
+            (SAMPLE_SOURCE,),
+        ).fetchall()
+        # Practices first: their triggers drop each listing and point, and their links go
+        # with them (cascade) without rewriting a listing about to be dropped.
+        practices = db.conn.execute(
+            "delete from practices where source = ?", (SAMPLE_SOURCE,)
+        ).rowcount
+        db.conn.execute(
+            "delete from practice_practitioners where practice_id not in "
+            "(select id from practices) or (register, registration_number) in "
+            "(select register, registration_number from practitioners where source = ?)",
+            (SAMPLE_SOURCE,),
+        )
+        db.conn.execute("delete from practitioners where source = ?", (SAMPLE_SOURCE,))
+        states = store.remove_sample_states(db, people)
+    return SampleRemoval(practices, len(people), states)

@@ -6,6 +6,11 @@ numbers and reasons while the good rows load, all in one transaction. Re-importi
 changes nothing. Imported practitioners join the check queue (`check_queue`) and show as "not
 yet verified" until a refresh checks them on their register.
 
+Rows naming the same practice (name and postcode) describe one practice: a blank cell keeps
+what an earlier row, or an earlier import, said; a cell holding only the word CLEAR empties
+that field (for the address, CLEAR in any address column with no other line given). A folder
+holding the sample directory (finder demo) takes no real data unless asked to replace it.
+
 Columns (header row required, any order, names case-insensitive):
 
     practitioner_name   required
@@ -32,6 +37,7 @@ from sqlite_utils import Migrations
 
 from finder import registrations, times
 from finder.db import transaction
+from finder.directory import demo
 from finder.directory import practices as directory
 from finder.errors import FinderError, InvalidInput
 from finder.places import postcodes
@@ -64,6 +70,10 @@ SOURCE = "import"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{10,20}$")
 WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+# A cell holding only this word (any case) empties its field; a blank cell keeps the field.
+CLEAR = "CLEAR"
+# A practice's fields a row may leave blank: None in a row's practice means "keep".
+PRACTICE_DETAILS = ("address", "phone", "email", "website", "features")
 
 
 @MIGRATIONS()
@@ -103,6 +113,7 @@ class ImportReport:
     queued: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    sample_practices_removed: int = 0
 
     def to_dict(self) -> dict:
         return {
@@ -113,6 +124,7 @@ class ImportReport:
             "queued_for_check": self.queued,
             "errors": [error.to_dict() for error in self.errors],
             "dry_run": self.dry_run,
+            "sample_practices_removed": self.sample_practices_removed,
         }
 
 
@@ -187,26 +199,62 @@ def _practice(row: dict[str, str], table: postcodes.PostcodeTable) -> dict:
         raise InvalidInput(f"postcode: {error.message}") from None
     if location.precision != "postcode" and location.note is None:
         raise InvalidInput(f"postcode {row['postcode']!r} is not a full postcode, like LS6 2AB")
-    if row.get("website", "").lower().startswith("www."):  # as people type it
-        row = {**row, "website": "https://" + row["website"]}
+    cells = {name: _cell(row, name) for name in ("phone", "email", "website", "features")}
+    if (cells["website"] or "").lower().startswith("www."):  # as people type it
+        cells["website"] = "https://" + cells["website"]
     for name, pattern in (("phone", PHONE), ("email", EMAIL), ("website", WEBSITE)):
-        if row.get(name) and not pattern.match(row[name]):
-            raise InvalidInput(f"{name} {row[name]!r} does not look like one")
+        if cells[name] not in (None, CLEAR) and not pattern.match(cells[name]):
+            raise InvalidInput(f"{name} {cells[name]!r} does not look like one")
+    if cells["features"] not in (None, CLEAR):
+        cells["features"] = parse_features(cells["features"])
     name = " ".join(row["practice_name"].split())
     postcode = postcodes.parse(row["postcode"]).text
     return {
         "key": directory.practice_key(SOURCE, name, postcode),
         "name": name,
-        "address": [row[col] for col in ADDRESS_COLUMNS if row.get(col)],
+        "address": _address(row),
         "postcode": postcode,
         "latitude": location.latitude,
         "longitude": location.longitude,
-        "phone": row.get("phone") or None,
-        "email": row.get("email") or None,
-        "website": row.get("website") or None,
-        "features": parse_features(row.get("features", "")),
+        **cells,
         "source": SOURCE,
     }
+
+
+def _cell(row: dict[str, str], column: str) -> str | None:
+    """A cell's text; None when blank (keep the field), CLEAR when it asks to empty it."""
+    value = row.get(column) or None
+    return CLEAR if value and value.upper() == CLEAR else value
+
+
+def _address(row: dict[str, str]) -> list[str] | str | None:
+    """The address lines given; None when none is (keep the address), CLEAR to empty it."""
+    cells = [_cell(row, column) for column in ADDRESS_COLUMNS]
+    lines = [cell for cell in cells if cell not in (None, CLEAR)]
+    return lines or (CLEAR if CLEAR in cells else None)
+
+
+def merge_rows(earlier: dict, later: dict) -> dict:
+    """One practice from two of its rows: the later row's values, except where it left a cell
+    blank."""
+    return {
+        name: earlier[name] if name in PRACTICE_DETAILS and value is None else value
+        for name, value in later.items()
+    }
+
+
+def with_stored(practice: dict, stored: dict | None) -> dict:
+    """The practice to write: what was left blank keeps its stored value (or is empty for a
+    new practice), what says CLEAR is emptied."""
+    empty = {"address": [], "phone": None, "email": None, "website": None}
+    empty["features"] = parse_features("")
+    row = dict(practice)
+    for name in PRACTICE_DETAILS:
+        if practice[name] is None and stored is not None:
+            row[name] = stored[name]
+        elif practice[name] is None or practice[name] == CLEAR:
+            row[name] = empty[name]
+    return row
 
 
 def parse_features(text: str) -> dict:
@@ -233,8 +281,19 @@ def import_csv(
     table: postcodes.PostcodeTable,
     *,
     dry_run: bool = False,
+    replace_sample: bool = False,
 ) -> ImportReport:
-    """Validate every row, load the good ones in one transaction, report the bad ones."""
+    """Validate every row, load the good ones in one transaction, report the bad ones.
+
+    Each practitioner and each practice is written once, from all its rows together, so the
+    counts say what changed. A folder holding the sample directory is refused
+    (SampleDataPresent) unless `replace_sample`: the sample is then removed in the same
+    transaction."""
+    if directory.sample_present(db) and not replace_sample:
+        raise directory.SampleDataPresent(
+            "This folder holds the sample directory: run `finder demo --remove` first, "
+            "or add --replace-sample."
+        )
     report = ImportReport(dry_run=dry_run)
     rows = read_rows(data)
     report.rows = len(rows)
@@ -244,24 +303,26 @@ def import_csv(
             valid.append(validate_row(row, table))
         except InvalidInput as error:
             report.errors.append(RowError(line, error.message))
-    seen: set = set()  # what is counted already: a practice on several rows counts once
+    people: dict[tuple[str, str], dict] = {}  # the last row's name wins
+    places: dict[str, dict] = {}  # each practice merged from its rows, in file order
+    for practitioner, practice in valid:
+        people[(practitioner["register"], practitioner["registration_number"])] = practitioner
+        key = practice["key"]
+        places[key] = merge_rows(places[key], practice) if key in places else practice
     with transaction(db, commit=not dry_run) as tx:
+        if replace_sample:
+            report.sample_practices_removed = demo.remove_sample(tx).practices
+        for practitioner in people.values():
+            report.practitioners[directory.add_or_update_practitioner(tx, practitioner)] += 1
+        for key, practice in places.items():
+            row = with_stored(practice, directory.stored_practice(tx, key))
+            report.practices[directory.add_or_update_practice(tx, row)] += 1
         for practitioner, practice in valid:
             pair = (practitioner["register"], practitioner["registration_number"])
-            action = directory.add_or_update_practitioner(tx, practitioner)
-            _count(report.practitioners, action, ("practitioner", *pair), seen)
-            action = directory.add_or_update_practice(tx, practice)
-            _count(report.practices, action, ("practice", practice["key"]), seen)
             directory.link_practitioner(tx, practice["key"], *pair)
             report.queued += queue_check(tx, *pair, practitioner["name"], "imported")
             report.loaded += 1
     return report
-
-
-def _count(counts: dict[str, int], action: str, key: tuple, seen: set) -> None:
-    if key not in seen:
-        seen.add(key)
-        counts[action] += 1
 
 
 def queue_check(db, register: str, number: str, name: str | None, reason: str) -> int:

@@ -11,7 +11,7 @@ import sqlite_utils
 
 from finder import db as database
 from finder import times
-from finder.errors import InvalidInput
+from finder.errors import FinderError, InvalidInput
 from finder.vocabulary import PROFESSIONS, REGISTER_NAMES, REGISTER_OF_PROFESSION
 
 SAMPLE_SOURCE = "sample"
@@ -261,12 +261,65 @@ def practice_count(db: sqlite_utils.Database) -> int:
     return db.execute("select count(*) from practices where retired_at is null").fetchone()[0]
 
 
-def has_sample_data(db: sqlite_utils.Database) -> bool:
-    """True when any sample (fictional) practice is listed: pages must then say so."""
+class SampleDataPresent(FinderError):
+    """Real data asked to join the sample directory: the folder must be emptied of it first."""
+
+    status = 409
+    code = "sample_present"
+
+
+def sample_present(db: sqlite_utils.Database) -> bool:
+    """True when the folder holds any sample row, listed or retired: real data (an import, a
+    refresh) must not be mixed with it, and no register is ever asked about its made-up
+    numbers."""
     return (
         db.execute(
-            "select exists(select 1 from practices where source = ? and retired_at is null)",
-            (SAMPLE_SOURCE,),
+            "select exists(select 1 from practices where source = ?) "
+            "or exists(select 1 from practitioners where source = ?)",
+            (SAMPLE_SOURCE, SAMPLE_SOURCE),
         ).fetchone()[0]
         == 1
     )
+
+
+def has_sample_data(db: sqlite_utils.Database) -> bool:
+    """True when what the directory lists is the sample: sample practices listed and no real
+    one, so every page may say that what it shows is fictional. In a folder that mixed the two
+    before they were kept apart, each sample practice carries its own label instead (`Hit`'s
+    `sample_data`), and a page of real practices says nothing about samples."""
+    # Two range scans of the source index, not a scan of every sample practice.
+    return (
+        db.execute(
+            """select exists(select 1 from practices where source = ? and retired_at is null)
+            and not exists(select 1 from practices where source < ? and retired_at is null)
+            and not exists(select 1 from practices where source > ? and retired_at is null)""",
+            (SAMPLE_SOURCE, SAMPLE_SOURCE, SAMPLE_SOURCE),
+        ).fetchone()[0]
+        == 1
+    )
+
+
+def directory_rows(db: sqlite_utils.Database) -> tuple[int, int]:
+    """(practices, practitioners) in the tables, retired ones included: (0, 0) is an empty
+    directory."""
+    return db.execute(
+        "select (select count(*) from practices), (select count(*) from practitioners)"
+    ).fetchone()
+
+
+def stored_practice(db: sqlite_utils.Database, key: str) -> dict | None:
+    """The optional fields a practice has now (address, phone, email, website, features), or
+    None when there is no practice with this key."""
+    row = db.conn.execute(
+        "select address, phone, email, website, features from practices where key = ?", (key,)
+    ).fetchone()
+    if row is None:
+        return None
+    address, phone, email, website, features = row
+    return {
+        "address": json.loads(address),
+        "phone": phone,
+        "email": email,
+        "website": website,
+        "features": json.loads(features),
+    }

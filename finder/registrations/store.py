@@ -174,3 +174,15 @@ def insert_sample_states(db: Database, rows: list[tuple]) -> None:
         "values (?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+
+
+def remove_sample_states(db: Database, keys: list[tuple[str, str]]) -> int:
+    """Delete the sample directory's made-up states of these (register, number) keys, inside
+    the caller's transaction; a state a register really gave (it has a check) stays. Returns
+    how many went."""
+    cursor = db.conn.executemany(
+        "delete from registrations where register = ? and registration_number = ? "
+        "and last_check_id is null and status_raw like '%(sample data)'",
+        keys,
+    )
+    return cursor.rowcount
