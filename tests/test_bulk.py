@@ -10,6 +10,7 @@ import pytest
 
 from finder import db, registrations
 from finder.errors import InvalidInput
+from finder.registrations.bulk import RESULT_COLUMNS
 from scrapers.errors import RegisterUnavailable
 from scrapers.records import Registration
 
@@ -279,3 +280,77 @@ def test_more_than_ten_thousand_rows_are_refused_before_anything_is_checked(db_p
         registrations.check_many(db_path, rows, clients=clients)
     assert (caught.value.code, caught.value.status) == ("too_many_rows", 413)
     assert clients.asked == []
+
+
+def test_the_uploaders_own_column_names_are_disarmed_in_the_header_too(db_path):
+    upload = b'register,registration_number,=HYPERLINK("http://x.example"),@SUM(1)\ngosc,9123,a,b\n'
+    rows = registrations.read_csv(upload)
+    results = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    header = next(csv.reader(io.StringIO(registrations.write_csv(results))))
+    assert header[:4] == [
+        "register",
+        "registration_number",
+        '\'=HYPERLINK("http://x.example")',
+        "'@SUM(1)",
+    ]
+
+
+def test_a_single_check_and_a_bulk_file_have_their_columns_in_one_order(db_path):
+    rows = [{"register": "gosc", "registration_number": "9123", "name": "Ellis Example"}]
+    [bulk_row] = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    [cached] = registrations.check_many(db_path, rows[:1], clients=CountingClients(), now=NOW)
+    connection = db.connect(db_path)
+    single = registrations.flat_result(
+        registrations.check(connection, "gosc", "9123", "Ellis Example", clients=CountingClients())
+    )
+    connection.close()
+    result_columns = [column for column in bulk_row if column != "name"]
+    assert list(single) + ["error"] == result_columns == list(RESULT_COLUMNS)
+    assert list(cached) == list(bulk_row)
+    bulk_header = next(csv.reader(io.StringIO(registrations.write_csv([bulk_row]))))
+    single_header = next(csv.reader(io.StringIO(registrations.write_csv([single]))))
+    assert single_header == [column for column in bulk_header if column not in ("name", "error")]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            "The body is nested more than 8 levels deep: send a list of rows, each an object of "
+            'text, like [{"register": "hcpc", "registration_number": "PH123456", "name": "Ellis '
+            'Example"}].',
+        ),
+        (
+            b'[{"register": "gosc", "registration_number": "9123", "ref": '
+            + b"[" * 20
+            + b"]" * 20
+            + b"}]",
+            "The body is nested more than 8 levels deep: send a list of rows, each an object of "
+            'text, like [{"register": "hcpc", "registration_number": "PH123456", "name": "Ellis '
+            'Example"}].',
+        ),
+        (
+            b'[{"register": "gosc", "registration_number": "9123", "name": "A \\ud800"}]',
+            "The body holds the escape \\ud800, half of a character (a lone surrogate): send "
+            "the text itself as UTF-8, or escape both halves of the character.",
+        ),
+        (
+            b'[{"register": "gosc", "registration_number": "9123", "\\udfff": "x"}]',
+            "The body holds the escape \\udfff, half of a character (a lone surrogate): send "
+            "the text itself as UTF-8, or escape both halves of the character.",
+        ),
+    ],
+    ids=["deep-body", "deep-value", "lone-surrogate-value", "lone-surrogate-key"],
+)
+def test_json_too_deep_or_with_half_a_character_is_refused_with_a_message(body, message):
+    with pytest.raises(InvalidInput) as caught:
+        registrations.read_json_rows(body)
+    assert (caught.value.code, caught.value.message) == ("invalid_json", message)
+
+
+def test_json_with_a_whole_character_escaped_in_two_halves_is_fine():
+    body = b'[{"register": "gosc", "registration_number": "9123", "name": "\\ud83d\\ude00 A"}]'
+    assert registrations.read_json_rows(body) == [
+        {"register": "gosc", "registration_number": "9123", "name": "\U0001f600 A"}
+    ]

@@ -161,6 +161,14 @@ def test_unknown_postcode_is_not_found_with_advice(postcode_table):
     )
 
 
+def test_unknown_postcode_in_an_unknown_district_suggests_no_first_part(postcode_table):
+    with pytest.raises(NotFound) as caught:
+        postcode_table.lookup("ZZ9 9ZZ")
+    assert caught.value.message == (
+        "We cannot find the postcode ZZ9 9ZZ. Check it is right: no postcodes start ZZ9 either."
+    )
+
+
 def test_unknown_outward_code_is_not_found(postcode_table):
     with pytest.raises(NotFound):
         postcode_table.lookup("LS50")

@@ -175,11 +175,7 @@ class PostcodeTable:
                 (postcode.text,),
             ).fetchone()
             if row is None:
-                raise NotFound(
-                    f"We cannot find the postcode {postcode.text}. Check it is right, "
-                    f"or search with just the first part ({postcode.outward}).",
-                    code="postcode_not_found",
-                )
+                raise self._not_found(postcode)
             if row[1] is not None and row[3]:
                 return self._location(row[0], "postcode", row[1], row[2], row[3])
             # A few real postcodes have no grid reference: answer their district's centre.
@@ -190,6 +186,22 @@ class PostcodeTable:
                 f"postcode data; this is the centre of {postcode.outward}.",
             )
         return self._outcode(postcode.outward, asked=postcode.text)
+
+    def _not_found(self, postcode: Postcode) -> NotFound:
+        """A full postcode not in the table; its first part is suggested only when that
+        exists, so the hint never leads to a second "cannot find"."""
+        hint = "Check it is right"
+        if self._has_outcode(postcode.outward):
+            hint += f", or search with just the first part ({postcode.outward})"
+        else:
+            hint += f": no postcodes start {postcode.outward} either"
+        return NotFound(
+            f"We cannot find the postcode {postcode.text}. {hint}.", code="postcode_not_found"
+        )
+
+    def _has_outcode(self, outward: str) -> bool:
+        row = self.db.execute("select 1 from outcodes where outcode = ?", (outward,)).fetchone()
+        return row is not None
 
     def _outcode(self, outward: str, asked: str) -> Location:
         row = self.db.execute(

@@ -15,7 +15,6 @@ from finder.registrations.bulk import (
     check_many,
     flat_result,
     read_csv,
-    read_json_rows,
     write_csv,
 )
 from finder.registrations.check import CheckResult, check, record
@@ -25,6 +24,7 @@ from finder.registrations.clients import (
     RegisterClients,
     clients_from_config,
 )
+from finder.registrations.json_rows import read_json_rows
 from finder.registrations.policy import (
     DEFAULT_MAX_AGE,
     NUMBER_FORMATS,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import threading
 from collections.abc import Callable
@@ -29,6 +28,7 @@ MAX_BULK_ROWS = 10_000
 MAX_WEB_FETCHES = 100
 REQUIRED_COLUMNS = ("register", "registration_number")
 OPTIONAL_COLUMNS = ("name",)
+# The result's columns, in the one order of every results file (single check and bulk alike).
 RESULT_COLUMNS = (
     "register", "registration_number", "outcome", "status_raw", "name_on_register",
     "name_match", "name_match_score", "checked_at", "source_url", "evidence_sha256", "stale",
@@ -161,51 +161,6 @@ def _csv_row(header: list[str], line: list[str]) -> dict:
     return row
 
 
-_JSON_EXAMPLE = '[{"register": "hcpc", "registration_number": "PH123456", "name": "Ellis Example"}]'
-
-
-def read_json_rows(data: bytes) -> list[dict]:
-    """Rows of a JSON request body (a list of objects), their values as text like read_csv's.
-
-    A row that is not an object, or has a list or an object as a value, is a BadRow: it gets
-    its own error from check_many without stopping the batch.
-    """
-    if not data.strip():
-        raise InvalidInput(
-            f"The body is empty: send a JSON list of rows, like {_JSON_EXAMPLE}.",
-            code="empty_body",
-        )
-    try:
-        rows = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InvalidInput(
-            f"The body is not valid JSON ({error}): send a list of rows, like {_JSON_EXAMPLE}.",
-            code="invalid_json",
-        ) from None
-    if not isinstance(rows, list) or not rows:
-        raise InvalidInput(
-            f"Send a non-empty JSON list of rows, like {_JSON_EXAMPLE}.", code="invalid_json"
-        )
-    if len(rows) > MAX_BULK_ROWS:
-        raise too_many_rows(len(rows), in_file=False)
-    return [_as_text_row(index, row) for index, row in enumerate(rows, start=1)]
-
-
-def _as_text_row(index: int, row: object) -> object:
-    if not isinstance(row, dict):
-        return row  # check_many says what a row must be
-    out = {}
-    problems = []
-    for key, value in row.items():
-        if isinstance(value, (dict, list)):
-            problems.append(f'{key} must be text, like "04567", not a list or an object')
-        # json.dumps keeps numbers as written (4567 -> "4567"); GCC numbers get their zeros back.
-        out[key] = value if value is None or isinstance(value, str) else json.dumps(value)
-    if problems:
-        return BadRow(out, f"Row {index}: " + "; ".join(problems) + ".")
-    return out
-
-
 def too_many_rows(count: int, *, in_file: bool = True) -> InvalidInput:
     """More rows than one batch takes, told in the words of a file upload or of a request."""
     if in_file:
@@ -328,15 +283,16 @@ def check_many(
 
 def write_csv(rows: list[dict]) -> str:
     """Rows as CSV text: every column any row has, in first-seen order; booleans as
-    true/false; cells that a spreadsheet would run as a formula are prefixed with '."""
+    true/false; cells that a spreadsheet would run as a formula are prefixed with ', the
+    header's too (its names are the uploader's own columns)."""
     columns: dict[str, None] = {}
     for row in rows:
         columns.update(dict.fromkeys(row))
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="", lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_cell(column) for column in columns])
     for row in rows:
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow([_cell(row.get(column)) for column in columns])
     return buffer.getvalue()
 
 
@@ -351,20 +307,18 @@ def _text(value: Any) -> str | None:
 
 
 def flat_result(result: CheckResult) -> dict:
-    """A check as one CSV row: its fields, then name_match as its verdict and
-    name_match_score."""
+    """A check as one CSV row, its columns in the order of a bulk file's (RESULT_COLUMNS but
+    the bulk-only `error`): name_match as its verdict, then name_match_score."""
     data = result.to_dict()
-    match = data.pop("name_match")
+    match = data["name_match"]
     data["name_match"] = match["verdict"] if match else None
     data["name_match_score"] = match["score"] if match else None
-    return data
+    return {column: data[column] for column in RESULT_COLUMNS if column != "error"}
 
 
 def _result_row(row: dict, result: CheckResult) -> dict:
-    data = flat_result(result)
-    data["error"] = None
     out = dict(row)
-    out.update({column: data[column] for column in RESULT_COLUMNS})
+    out.update(flat_result(result), error=None)
     return out
 
 
