@@ -68,7 +68,70 @@ OUTCOME_BADGES[None] = "Not yet verified"
 OUTCOME_HEADLINES = {o.code: o.headline for o in OUTCOME_TABLE}
 
 
+def seconds(count: int) -> str:
+    """ "1 second", "5 seconds"."""
+    return f"{count} second{'' if count == 1 else 's'}"
+
+
 def base_urls(config: Mapping) -> dict[str, str]:
     """Each register's address from the settings (FINDER_HCPC_URL, ...): tests point them at
     the fake registers."""
     return {code: str(config[f"{code.upper()}_URL"]) for code in REGISTERS}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why an answer is not a plain, fresh one. `starts` is how the stored reason text begins
+    (finder.registrations writes them); `plain` is what a patient reads, `{register}` filled in."""
+
+    code: str
+    starts: str
+    plain: str
+
+
+REASON_TABLE = (
+    Reason(
+        "register_unavailable",
+        "register unavailable",
+        "the {register} register's website did not answer just now",
+    ),
+    Reason(
+        "layout_changed",
+        "register page not understood",
+        "the {register} register's page has changed and we could not read it",
+    ),
+    Reason(
+        "robots_disallowed",
+        "the register's robots.txt",
+        "the {register} register does not allow automatic checks of this page",
+    ),
+    Reason("register_busy", "register busy", "other checks were using the {register} register"),
+    Reason("checking", "being checked", "we are asking the {register} register now"),
+    Reason(
+        "status_not_recognised",
+        "status not recognised",
+        "the {register} register showed a status we do not recognise: read its entry",
+    ),
+)
+
+
+def reason_code(reason: str | None) -> str | None:
+    """The stable code of a stored reason text ("other" for one this table does not know)."""
+    if not reason:
+        return None
+    for entry in REASON_TABLE:
+        if reason.startswith(entry.starts):
+            return entry.code
+    return "other"
+
+
+def plain_reason(reason: str | None, register: str) -> str | None:
+    """A stored reason in words a patient understands; never the register's raw error text."""
+    code = reason_code(reason)
+    if code is None:
+        return None
+    for entry in REASON_TABLE:
+        if entry.code == code:
+            return entry.plain.format(register=REGISTER_NAMES.get(register, register))
+    name = REGISTER_NAMES.get(register, register)
+    return f"we could not get a clear answer from the {name} register"

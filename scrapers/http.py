@@ -55,6 +55,7 @@ class PoliteSession:
         max_wait: float = 60.0,
         block_cooldown: float = 900.0,
         respect_robots: bool = True,
+        deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
@@ -68,6 +69,10 @@ class PoliteSession:
         self.max_wait = max_wait
         self.block_cooldown = block_cooldown
         self.respect_robots = respect_robots
+        # The most one get() may take in all (robots.txt, spacing, retries, back-off): a check
+        # for a web request must end well inside a proxy's timeout; None for no limit.
+        self.deadline = deadline
+        self._give_up_at: float | None = None
         self._clock = clock
         self._sleep = sleep
         self._now = now  # wall clock, only for Retry-After given as an HTTP date
@@ -95,7 +100,12 @@ class PoliteSession:
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
         with self._lock:
-            return self._get(url, params)
+            if self.deadline is not None:
+                self._give_up_at = self._clock() + self.deadline
+            try:
+                return self._get(url, params)
+            finally:
+                self._give_up_at = None
 
     def _get(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
         host = _host(url)
@@ -129,7 +139,7 @@ class PoliteSession:
                 if wait is None:
                     wait = min(self.backoff * 2 ** (attempt - 1), self.max_wait)
                 log.warning("%s from %s; retrying in %.1f s", failure.reason, url, wait)
-                self._sleep(wait)
+                self._wait(wait, url)
                 attempt += 1
 
     def _attempt(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
@@ -154,18 +164,34 @@ class PoliteSession:
         return response
 
     def _request(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
-        self._space_out(_host(url))
+        self._space_out(url)
         log.debug("GET %s %s", url, dict(params or {}))
-        return self._session.get(url, params=params, timeout=self.timeout)
+        return self._session.get(url, params=params, timeout=self._timeout(url))
 
-    def _space_out(self, host: str) -> None:
+    def _space_out(self, url: str) -> None:
         """Keep at least min_interval between the starts of two requests to one host."""
+        host = _host(url)
         last = self._last_request.get(host)
         if last is not None:
             remaining = last + self.min_interval - self._clock()
             if remaining > 0:
-                self._sleep(remaining)
+                self._wait(remaining, url)
         self._last_request[host] = self._clock()
+
+    def _wait(self, seconds: float, url: str) -> None:
+        """Sleep, unless that would pass the deadline: then give up now."""
+        if self._give_up_at is not None and self._clock() + seconds > self._give_up_at:
+            raise RegisterUnavailable(f"no answer within {self.deadline:.0f} s", url)
+        self._sleep(seconds)
+
+    def _timeout(self, url: str) -> tuple[float, float]:
+        """The request's connect and read timeouts, cut to what is left of the deadline."""
+        if self._give_up_at is None:
+            return self.timeout
+        left = self._give_up_at - self._clock()
+        if left <= 0:
+            raise RegisterUnavailable(f"no answer within {self.deadline:.0f} s", url)
+        return (min(self.timeout[0], left), min(self.timeout[1], left))
 
     def _retry_after(self, response: requests.Response) -> float | None:
         value = response.headers.get("Retry-After")
@@ -201,7 +227,8 @@ class PoliteSession:
         try:
             response = self._request(robots_url, None)
         except requests.RequestException as exc:
-            log.warning("could not fetch %s (%s); fetching nothing from it", robots_url, exc)
+            log.warning("could not fetch %s (%s); fetching nothing from it", robots_url, _kind(exc))
+            log.debug("robots.txt failure in full: %r", exc)
             raise RegisterUnavailable(ROBOTS_UNREACHABLE, robots_url) from exc
         with response:
             status = response.status_code
@@ -233,6 +260,15 @@ def decode(response: requests.Response) -> str:
         return response.content.decode("utf-8")
     except UnicodeDecodeError:
         return response.content.decode("cp1252", errors="replace")
+
+
+def _kind(error: requests.RequestException) -> str:
+    """A failure in plain words, without the library's own text (pools, adapters, errnos)."""
+    if isinstance(error, requests.Timeout):
+        return "no answer in time"
+    if isinstance(error, requests.ConnectionError):
+        return "could not connect"
+    return "the connection failed"
 
 
 def _host(url: str) -> str:

@@ -110,6 +110,7 @@ def test_a_public_check_answers_with_every_field(client, registers):
         "stale": False,
         "changed": False,
         "reason": None,
+        "reason_code": None,
     }
 
 
@@ -166,6 +167,7 @@ def test_a_register_outage_serves_the_last_good_answer_marked_stale(client, regi
         **first,
         "stale": True,
         "reason": "register unavailable: HTTP 503",
+        "reason_code": "register_unavailable",
     }
 
 

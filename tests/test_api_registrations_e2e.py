@@ -82,7 +82,13 @@ def test_a_register_fault_serves_the_last_good_answer_marked_stale(client, fake,
     again = client.get("/api/v1/registrations/gosc/9123?max_age_days=0", headers=key(main_db))
     again = again.get_json()
     assert again["reason"].startswith("register unavailable: ")
-    assert again == {**good, "stale": True, "reason": again["reason"]}
+    assert again == {
+        **good,
+        "stale": True,
+        "reason": again["reason"],
+        "reason_code": again["reason_code"],
+    }
+    assert again["reason_code"] == "register_unavailable"
 
 
 def test_a_redesigned_page_never_says_not_found_nor_overwrites_the_good_answer(

@@ -170,9 +170,9 @@ def test_an_outage_shows_the_last_answer_marked_as_such(client, registers):
     html = client.get("/check?register=gosc&number=9123").data
     assert texts(html, ".result-outcome .badge") == ["Registered", "Last known answer"]
     assert texts(html, ".result-stale") == [
-        "The register did not give us an answer we could use just now (register unavailable: "
-        "outage page). This is the last clear answer we had from it, checked 2 January 2020 "
-        "at 03:04 UTC."
+        "We could not get a fresh answer just now: the GOsC register's website did not answer "
+        "just now. This is the last clear answer we had from it, checked 2 January 2020 at "
+        "03:04 UTC."
     ]
 
 
@@ -182,8 +182,13 @@ def test_a_register_that_cannot_answer_never_reads_as_not_registered(client, reg
     assert texts(html, ".result-outcome .badge") == ["Could not check"]
     assert texts(html, ".result-summary") == [
         "We could not get a clear answer from the Health and Care Professions Council (HCPC) "
-        "register: register unavailable: HTTP 503. This does not mean they are not registered: "
-        "check the register yourself."
+        "register: the HCPC register's website did not answer just now. This does not mean "
+        "they are not registered: check the register yourself."
+    ]
+    # No "copy of what the register showed" when it showed nothing we could read.
+    assert texts(html, ".result-authority") == [
+        "The Health and Care Professions Council is the authority: search the HCPC register "
+        "yourself."
     ]
 
 

@@ -74,6 +74,7 @@ def test_a_first_check_asks_the_register_and_records_the_evidence(main_db):
         "stale": False,
         "changed": False,
         "reason": None,
+        "reason_code": None,
     }
     assert clients.asked == [("hcpc", "PH123456")]
 
@@ -139,6 +140,7 @@ def test_an_outage_serves_the_last_good_answer_marked_stale_with_the_reason(main
         **good,
         "stale": True,
         "reason": "register unavailable: HTTP 503 after 4 attempts",
+        "reason_code": "register_unavailable",
     }
     assert current_row(main_db)["checked_at"] == good["checked_at"]
 
@@ -172,6 +174,7 @@ def test_without_a_good_answer_a_failure_is_unknown_with_the_reason(main_db):
         "stale": False,
         "changed": False,
         "reason": "register page not understood (layout changed?): no result cards",
+        "reason_code": "layout_changed",
     }
     assert current_row_missing(main_db)
 

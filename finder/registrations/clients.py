@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import scrapers
+from finder import config as settings
 from finder.errors import FinderError
 from finder.vocabulary import REGISTER_NAMES, REGISTERS, base_urls
 from scrapers.errors import RegisterUnavailable
@@ -38,7 +39,8 @@ class RegisterBusy(FinderError):
         self.retry_after = max(1, int(retry_after + 0.999))
         super().__init__(
             f"The {REGISTER_NAMES.get(register, register)} register is busy with other checks "
-            f"and this one has never been checked here: try again in {self.retry_after} seconds."
+            f"and this one has never been checked here: try again in {self.retry_after} seconds.",
+            headers={"Retry-After": str(self.retry_after)},
         )
 
 
@@ -131,13 +133,20 @@ class RegisterClients:
             session.close()
 
 
-def clients_from_config(config: dict, **session_options: Any) -> RegisterClients:
-    """Clients from the FINDER_* settings. `session_options` go to every PoliteSession
-    (tests pass `sleep=` and `clock=` so nothing waits for real)."""
-    interval = float(config.get("REQUEST_INTERVAL", 2.0))
-    contact = str(config.get("CONTACT") or "finder operator")
+def clients_from_config(
+    config: dict, *, deadline: float | None = None, **session_options: Any
+) -> RegisterClients:
+    """Clients from the FINDER_* settings. `deadline` limits one lookup in all (default
+    FETCH_DEADLINE; the web app passes WEB_FETCH_DEADLINE). `session_options` go to every
+    PoliteSession (tests pass `sleep=` and `clock=` so nothing waits for real)."""
+    config = {**settings.from_environment({}), **config}  # the defaults under what is given
+    interval = float(config["REQUEST_INTERVAL"])
+    if deadline is None:
+        deadline = float(config["FETCH_DEADLINE"])
     sessions = {
-        register: PoliteSession(contact, min_interval=interval, **session_options)
+        register: PoliteSession(
+            str(config["CONTACT"]), min_interval=interval, deadline=deadline, **session_options
+        )
         for register in REGISTERS
     }
     cooldown = 0.0 if interval == 0 else 60.0

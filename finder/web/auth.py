@@ -6,20 +6,46 @@ One module for the pages and the API alike. create_app puts the limiter and the 
 
 from __future__ import annotations
 
+import threading
+
 from flask import current_app, request
 
+from finder import db
 from finder.errors import FinderError
 from finder.registrations import RegisterClients, apikeys
+from finder.registrations.background import BackgroundChecks
 from finder.web.ratelimit import RateLimiter
 from finder.web.requests_db import get_db
 
 LIMITER_KEY = "public_rate_limiter"
 CLIENTS_KEY = "register_clients"
+CHECKS_KEY = "background_checks"
+_making_checks = threading.Lock()
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="finder"'}
 
 
 def register_clients() -> RegisterClients:
     return current_app.extensions[CLIENTS_KEY]
+
+
+def background_checks() -> BackgroundChecks:
+    """The app's queue of checks for the registers, made on first use with the app's register
+    clients (so a test that swaps the clients in before its first check is served by them)."""
+    extensions = current_app.extensions
+    with _making_checks:
+        if CHECKS_KEY not in extensions:
+            extensions[CHECKS_KEY] = BackgroundChecks(
+                db.main_db_path(current_app.config["DATA_DIR"]),
+                register_clients(),
+                capacity=int(current_app.config["CHECK_QUEUE_SIZE"]),
+                interval=float(current_app.config["REQUEST_INTERVAL"]),
+            )
+        return extensions[CHECKS_KEY]
+
+
+def check_wait() -> float:
+    """How long a request waits for a register before answering what is known."""
+    return float(current_app.config["CHECK_WAIT"])
 
 
 def public_rate_limiter() -> RateLimiter:

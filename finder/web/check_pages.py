@@ -16,8 +16,14 @@ from finder import db as database
 from finder import registrations
 from finder.errors import InvalidInput
 from finder.registrations import apikeys
-from finder.vocabulary import NUMBER_EXAMPLES, REGISTER
-from finder.web.auth import register_clients, retry_after_if_limited
+from finder.registrations.background import QueueFull, check_within
+from finder.vocabulary import NUMBER_EXAMPLES, REGISTER, plain_reason
+from finder.web.auth import (
+    background_checks,
+    check_wait,
+    register_clients,
+    retry_after_if_limited,
+)
 from finder.web.csrf import CsrfError, csrf_token, verify_csrf
 from finder.web.errors import describe_size
 from finder.web.presenters import csv_download, register_info
@@ -28,7 +34,7 @@ bp = Blueprint("check_pages", __name__)
 
 @bp.app_context_processor
 def check_context() -> dict:
-    return {"csrf_token": csrf_token}
+    return {"csrf_token": csrf_token, "plain_reason": plain_reason}
 
 
 def form_errors(register: str, number: str) -> dict[str, str]:
@@ -63,30 +69,40 @@ def check():
             {"Retry-After": str(wait)},
         )
     try:
-        result = registrations.check(
+        answer = check_within(
             get_db(),
+            background_checks(),
             form["register"],
             form["number"],
             form["name"].strip() or None,
-            clients=register_clients(),
+            deadline=check_wait(),
         )
     except InvalidInput as error:
         field = "register" if error.code == "invalid_register" else "number"
         return render_template("check.html", form=form, errors={field: error.message}), 400
-    except registrations.RegisterBusy as error:
+    except (registrations.RegisterBusy, QueueFull) as error:
         return (
             render_template("check.html", form=form, errors={"number": error.message}),
             503,
-            {"Retry-After": str(error.retry_after)},
+            error.headers,
         )
-    body = result.to_dict()
-    return render_template(
-        "check_result.html",
-        form=form,
-        errors={},
-        result=body,
-        register=register_info(body["register"]),
+    register = register_info(form["register"])
+    waiting = {"Retry-After": str(answer.retry_after)} if answer.retry_after else {}
+    if answer.result is None:
+        page = render_template(
+            "check_pending.html",
+            form=form,
+            errors={},
+            register=register,
+            number=registrations.normalise_number(form["register"], form["number"]),
+            retry_after=answer.retry_after,
+        )
+        return page, 202, waiting
+    body = answer.result.to_dict()
+    page = render_template(
+        "check_result.html", form=form, errors={}, result=body, register=register
     )
+    return page, 200, waiting
 
 
 @bp.get("/check/bulk")

@@ -17,7 +17,11 @@ from flask import Blueprint, current_app, jsonify, request
 from finder import db as database
 from finder import registrations
 from finder.errors import FinderError, InvalidInput
+from finder.registrations.background import check_within
+from finder.vocabulary import REGISTER_NAMES, seconds
 from finder.web.auth import (
+    background_checks,
+    check_wait,
     optional_api_key,
     register_clients,
     require_api_key,
@@ -45,22 +49,42 @@ def check(register: str, number: str):
         )
     max_age = max_age_param()
     registrations.limit_public_max_age(register, number, max_age, has_key=key is not None)
-    try:
-        result = registrations.check(
-            get_db(),
-            register,
-            number,
-            request.args.get("name") or None,
-            clients=register_clients(),
-            max_age=max_age,
-        )
-    except registrations.RegisterBusy as error:
-        error.headers["Retry-After"] = str(error.retry_after)
-        raise
+    answer = check_within(
+        get_db(),
+        background_checks(),
+        register,
+        number,
+        request.args.get("name") or None,
+        deadline=check_wait(),
+        max_age=max_age,
+    )
+    waiting = {"Retry-After": str(answer.retry_after)} if answer.retry_after else {}
+    if answer.result is None:
+        return still_checking(register, number, answer.retry_after)
+    result = answer.result
     if wants_csv():
         filename = f"{result.register}-{result.registration_number}.csv"
-        return csv_download([registrations.flat_result(result)], filename)
-    return jsonify(result.to_dict())
+        response = csv_download([registrations.flat_result(result)], filename)
+        response.headers.update(waiting)
+        return response
+    return jsonify(result.to_dict()), 200, waiting
+
+
+def still_checking(register: str, number: str, retry_after: int):
+    """202: the register is being asked and nothing is stored yet; ask again after a while."""
+    register = registrations.normalise_register(register)
+    number = registrations.normalise_number(register, number)
+    body = {
+        "register": register,
+        "registration_number": number,
+        "status": "checking",
+        "retry_after": retry_after,
+        "message": (
+            f"This registration is being checked with the {REGISTER_NAMES[register]} register "
+            f"now and has not been checked here before: ask again in {seconds(retry_after)}."
+        ),
+    }
+    return jsonify(body), 202, {"Retry-After": str(retry_after)}
 
 
 @bp.get("/registrations/<register>/<number>/history")
