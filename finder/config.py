@@ -55,6 +55,13 @@ SETTINGS = [
     Setting("HOST", "127.0.0.1", "Address `finder serve` listens on."),
     Setting("PORT", 5000, "Port `finder serve` listens on."),
     Setting("THREADS", 8, "Worker threads of waitress."),
+    Setting(
+        "CANARY_NUMBERS",
+        "",
+        "Registration numbers `finder registers selftest` asks each register about, as "
+        "register:number pairs separated by commas (hcpc:PH…,gosc:…,gcc:0…): choose numbers "
+        "you know are on the register.",
+    ),
 ]
 
 

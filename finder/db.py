@@ -38,6 +38,7 @@ TABLE_OWNERS = {
     "registration_checks": "finder.registrations",
     "registrations": "finder.registrations",
     "api_keys": "finder.registrations",
+    "register_health": "finder.registrations",
     "practitioners": "finder.directory",
     "practices": "finder.directory",
     "practice_practitioners": "finder.directory",

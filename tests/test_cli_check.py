@@ -61,8 +61,8 @@ def test_check_when_the_register_is_down_says_unknown_and_why(runner, fake):
     answer = json.loads(result.output)
     assert (answer["outcome"], answer["reason"]) == (
         "unknown",
-        "register page not understood (layout changed?): no detail table with Name, "
-        "Registration number, Status",
+        "register page not understood (layout changed?): HCPC detail page: no table rows "
+        "labelled Name, Registration number, Status",
     )
 
 

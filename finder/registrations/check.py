@@ -21,7 +21,7 @@ from sqlite_utils import Database
 
 import scrapers
 from finder import times
-from finder.registrations import namematch, store
+from finder.registrations import health, namematch, store
 from finder.registrations.clients import BUSY_REASON, NotAsked, RegisterBusy, RegisterClients
 from finder.registrations.policy import is_fresh, normalise_number, normalise_register
 from finder.vocabulary import PROFESSION_OF_REGISTER
@@ -175,6 +175,8 @@ def fetch_and_record(
         }
         if not isinstance(error, NotAsked):  # only a request made is history
             store.record_failed_check(db, check_row)
+        if isinstance(error, LayoutChanged):
+            health.layout_changed(db, register, error.reason, checked_at)
         if cached is not None:
             return result_from_row(cached, name, stale=True, reason=reason)
         return CheckResult(
@@ -229,6 +231,7 @@ def _record_answer(
     keep_cached = row["outcome"] == "unknown" and cached is not None
     keep_cached = keep_cached and cached["outcome"] != "unknown"
     store.record_good_check(db, row, doubt_current=keep_cached)
+    health.page_understood(db, register, checked_at)
     if keep_cached:
         return result_from_row(cached, name, stale=True, reason=row["reason"])
     return result_from_row(row, name)

@@ -5,7 +5,9 @@ Tables (owned here):
   or failed; `changed` marks a good check whose outcome, raw status or name differs from the
   previous good check;
 - registrations: the current state per (register, registration_number), i.e. the latest
-  good check, which search results join to.
+  good check, which search results join to;
+- register_health: per register, the last page understood and the last layout change
+  (written and read by `health`).
 """
 
 from __future__ import annotations
@@ -78,6 +80,21 @@ def use_one_timestamp_format(db) -> None:
             f"update {table} set checked_at = substr(checked_at, 1, 19) || 'Z' "
             "where checked_at like '%+00:00'"
         )
+
+
+@MIGRATIONS()
+def create_register_health(db) -> None:
+    # Per register, when finder last understood one of its pages and when one last was not
+    # (a redesign), so /healthz and the check page can say which answers are the last known.
+    db["register_health"].create(
+        {
+            "register": str,
+            "last_understood": str,  # ISO 8601 UTC
+            "last_layout_change": str,  # ISO 8601 UTC
+            "layout_change_reason": str,
+        },
+        pk="register",
+    )
 
 
 def read_current(db: Database, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:

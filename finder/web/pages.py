@@ -6,6 +6,7 @@ import sqlite3
 
 from flask import Blueprint, jsonify, render_template
 
+from finder.registrations import health
 from finder.web.requests_db import get_db, get_postcodes, reader_db
 
 bp = Blueprint("pages", __name__)
@@ -46,11 +47,16 @@ def about():
 
 @bp.get("/healthz")
 def healthz():
-    """Process up, main database readable, postcode table present."""
+    """Process up, main database readable, postcode table present; and, per register, whether
+    its pages are still understood (informational: a redesigned register leaves the service
+    up, answering with the last known states)."""
     checks = {}
+    registers = {}
     try:
-        get_db().execute("select 1").fetchone()
+        db = get_db()
+        db.execute("select 1").fetchone()
         checks["database"] = "ok"
+        registers = health.states(db)
     except Exception as error:  # noqa: BLE001 - reported, not raised: this is the health page
         checks["database"] = f"error: {error}"
     try:
@@ -58,6 +64,5 @@ def healthz():
     except Exception as error:  # noqa: BLE001
         checks["postcodes"] = f"error: {getattr(error, 'message', error)}"
     healthy = all(value.startswith("ok") for value in checks.values())
-    return jsonify({"status": "ok" if healthy else "error", "checks": checks}), (
-        200 if healthy else 503
-    )
+    answer = {"status": "ok" if healthy else "error", "checks": checks, "registers": registers}
+    return jsonify(answer), (200 if healthy else 503)
