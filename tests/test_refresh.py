@@ -307,3 +307,60 @@ def test_serve_and_refresh_log_one_line_per_event_at_info(
     record = logging.LogRecord("finder.x", logging.INFO, "", 0, "a message", None, None)
     line = logging.Formatter(configured[0]["format"]).format(record)
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO finder\.x: a message", line)
+
+
+@pytest.fixture
+def folder_with_the_sample(data_dir, postcode_db_path, main_db):
+    """`finder demo`'s sample, and one real physiotherapist from before the two were kept
+    apart."""
+    from finder.directory import demo
+
+    demo.load_sample(main_db, postcode_db_path, size=30, seed=7)
+    directory.upsert_practitioners(
+        main_db,
+        [{"register": "hcpc", "registration_number": "PH910001", "name": "Ash Example",
+          "profession": "physiotherapist", "source": "import"}],
+    )  # fmt: skip
+    sample_numbers = {
+        number
+        for (number,) in main_db.execute(
+            "select registration_number from practitioners where source = 'sample' "
+            "and register = 'hcpc'"
+        )
+    }
+    assert sample_numbers
+    return sample_numbers
+
+
+def test_a_refresh_into_a_folder_holding_the_sample_is_refused_and_asks_no_register(
+    runner, monkeypatch, data_dir, world, folder_with_the_sample
+):
+    from finder.cli import cli
+
+    for register in ("hcpc", "gosc", "gcc"):
+        monkeypatch.setenv(f"FINDER_{register.upper()}_URL", world.base_url(register))
+
+    result = runner.invoke(cli, ["refresh", "hcpc"])
+
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: This folder holds the sample directory: run `finder demo --remove` first, "
+        "or add --replace-sample.\n",
+    )
+    assert world.requests == []
+    assert directory.sample_present(db.open_main(data_dir))
+
+
+def test_replace_sample_removes_it_and_asks_the_register_only_about_real_numbers(
+    data_dir, postcode_table, world, folder_with_the_sample
+):
+    summary = run_refresh(data_dir, world, postcode_table, registers=("hcpc",), replace_sample=True)
+
+    asked = {r.query.get("query") for r in world.requests_for("hcpc")}
+    assert (summary["state"], asked) == ("finished", {"PH910001"})
+    assert summary["sample_practices_removed"] == 30
+    database = db.open_main(data_dir)
+    assert not directory.sample_present(database)
+    assert database.execute("select registration_number, source from practitioners").fetchall() == [
+        ("PH910001", "import")
+    ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import socket
 import threading
 
 import pytest
@@ -68,8 +70,8 @@ def test_a_redesigned_page_stops_the_register_without_harm_and_resume_completes(
     pages = []
 
     def redesign_after_three_pages(update) -> None:
-        pages.append(update)
-        if len(pages) == 3:
+        if update.pages == 3 and not pages:
+            pages.append(update)
             world.fault("redesigned", register="gcc")
 
     stopped = run_refresh(
@@ -267,3 +269,96 @@ def test_a_search_cut_off_by_the_page_cap_is_reported_and_nothing_is_retired(
     )
     assert report["practices"]["retired"] == 0
     assert directory_tables(db.open_main(data_dir)) == before
+
+
+def closed_port_url() -> str:
+    """A URL on this machine where nothing listens: every connection is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def cli_without_waiting(runner, monkeypatch, postcode_table, world):
+    """`finder refresh` against the fake registers over Leeds, on a clock that only pretends
+    to wait (pauses after an outage last a minute)."""
+    for register in ("hcpc", "gosc", "gcc"):
+        monkeypatch.setenv(f"FINDER_{register.upper()}_URL", world.base_url(register))
+    monkeypatch.setenv("FINDER_REQUEST_INTERVAL", "0")
+    monkeypatch.setattr(
+        "finder.refresh.centres.plan_for", lambda table, register: leeds_centres(table)[register]
+    )
+    clock = {"now": 0.0}
+
+    def sleep(seconds: float) -> None:
+        clock["now"] += seconds
+
+    make_clients = registrations.clients_from_config
+    monkeypatch.setattr(
+        registrations,
+        "clients_from_config",
+        lambda config: make_clients(config, sleep=sleep, clock=lambda: clock["now"]),
+    )
+    return runner
+
+
+def headline(result) -> str:
+    """The summary's first line (a progress bar's label may come before it)."""
+    return next(line for line in result.stdout.splitlines() if line.startswith(("Dry", "Ref")))
+
+
+RAW_LIBRARY_TEXT = ("Traceback", "HTTPConnectionPool", "urllib3", "Errno", "Error(", "<class")
+
+
+def test_a_dry_run_while_a_register_is_down_says_why_as_it_goes_and_suggests_no_resume(
+    cli_without_waiting, monkeypatch, data_dir
+):
+    monkeypatch.setenv("FINDER_GOSC_URL", closed_port_url())
+    from finder.cli import cli
+
+    result = cli_without_waiting.invoke(cli, ["refresh", "gosc", "--dry-run"])
+
+    assert result.exit_code == 1
+    notices = [line for line in result.stderr.splitlines() if line]
+    reason = "register unavailable: robots.txt unreachable"
+    assert [re.sub(r"^GOsC: \S+ page 1: ", "", line) for line in notices] == [
+        f"{reason}; skipped, and waiting out the register's pause before going on "
+        f"({n} of 5 failures in a row)"
+        for n in range(1, 5)
+    ] + [f"{reason}; 5 failures in a row, so this register is left for now"]
+    assert headline(result) == (
+        "Dry run (nothing was changed) stopped: GOsC stopped on the errors below."
+    )
+    assert "--resume" not in result.output
+    assert not [text for text in RAW_LIBRARY_TEXT if text in result.output]
+    assert db.open_main(data_dir).execute("select count(*) from refresh_runs").fetchone() == (0,)
+
+
+def test_a_refresh_stopped_by_a_register_says_which_and_how_to_go_on(
+    cli_without_waiting, monkeypatch
+):
+    monkeypatch.setenv("FINDER_GOSC_URL", closed_port_url())
+    from finder.cli import cli
+
+    result = cli_without_waiting.invoke(cli, ["refresh", "gosc"])
+
+    assert result.exit_code == 1
+    assert headline(result) == (
+        "Refresh 1 stopped before the end (GOsC stopped on the errors below): "
+        "run `finder refresh --resume` to continue."
+    )
+    assert len(result.stderr.splitlines()) == 5  # one line for each failure
+    assert not [text for text in RAW_LIBRARY_TEXT if text in result.output]
+
+
+def test_a_dry_run_cut_short_by_the_page_budget_suggests_no_resume(cli_without_waiting):
+    from finder.cli import cli
+
+    result = cli_without_waiting.invoke(cli, ["refresh", "gcc", "--dry-run", "--max-pages", "2"])
+
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert headline(result) == (
+        "Dry run (nothing was changed) stopped: the page budget (--max-pages) ran out."
+    )
+    assert "--resume" not in result.output

@@ -1,8 +1,10 @@
-"""`finder refresh [gosc|gcc|hcpc|all] [--dry-run] [--resume] [--max-pages N] [--json]`."""
+"""`finder refresh [gosc|gcc|hcpc|all] [--dry-run] [--resume] [--max-pages N] [--replace-sample]
+[--json]`."""
 
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -21,9 +23,19 @@ NAMES = {"gosc": "GOsC", "gcc": "GCC", "hcpc": "HCPC"}
     type=click.IntRange(min=1),
     help="Stop after N result pages (HCPC: N checks); --resume continues.",
 )
+@click.option(
+    "--replace-sample",
+    is_flag=True,
+    help="Remove the sample directory (finder demo) from this folder first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def refresh_command(
-    register: str, resume: bool, dry_run: bool, max_pages: int | None, as_json: bool
+    register: str,
+    resume: bool,
+    dry_run: bool,
+    max_pages: int | None,
+    replace_sample: bool,
+    as_json: bool,
 ) -> None:
     """Bring the directory up to date from the public registers.
 
@@ -31,7 +43,11 @@ def refresh_command(
     centres covering the UK. HCPC: every physiotherapist in the directory re-checked by
     number. Anyone a register no longer lists is retired (kept, out of search). Requests are
     FINDER_REQUEST_INTERVAL seconds apart; Ctrl-C is safe: `--resume` goes on from the last
-    page. The web service keeps answering throughout.
+    page. The web service keeps answering throughout. While a register does not answer, a
+    line says why and what the refresh does meanwhile.
+
+    A data folder holding the sample directory is refused, so no register is asked about a
+    made-up number: run `finder demo --remove` first, or add --replace-sample.
 
     \b
         finder refresh gcc --max-pages 5
@@ -48,6 +64,9 @@ def refresh_command(
     bars: dict[str, object] = {}
 
     def progress(update: refresh.Progress) -> None:
+        if update.reason:  # on stderr even with --json, so a wait is never silent
+            after_bar = "\n" if bars and sys.stdout.isatty() else ""
+            click.echo(f"{after_bar}{NAMES[update.register]}: {update.reason}", err=True)
         if as_json:
             return
         bar = bars.get(update.register)
@@ -67,10 +86,16 @@ def refresh_command(
                               progress=progress)  # fmt: skip
     try:
         result = refresh.refresh(
-            db.main_db_path(data_dir), registers, options, resume=resume, dry_run=dry_run
-        )
+            db.main_db_path(data_dir), registers, options, resume=resume, dry_run=dry_run,
+            replace_sample=replace_sample,
+        )  # fmt: skip
     except KeyboardInterrupt:
-        click.echo("\nInterrupted: run `finder refresh --resume` to continue.", err=True)
+        then = (
+            "the dry run changed nothing."
+            if dry_run
+            else "run `finder refresh --resume` to continue."
+        )
+        click.echo(f"\nInterrupted: {then}", err=True)
         raise SystemExit(130) from None
     finally:
         for bar in bars.values():
@@ -87,12 +112,21 @@ def refresh_command(
 
 def describe(result: dict) -> list[str]:
     lines = []
-    prefix = "Dry run (nothing was changed): " if result.get("dry_run") else ""
-    if result["state"] == "finished":
-        lines.append(f"{prefix}Refresh {result['run']} finished.")
+    dry_run = result.get("dry_run")
+    if result.get("sample_practices_removed"):
+        removed = "Would remove" if dry_run else "Removed"
+        lines.append(
+            f"{removed} the sample directory ({result['sample_practices_removed']:,} practices)."
+        )
+    if dry_run:
+        # The dry run's copy is gone: there is never anything to resume after one.
+        ended = "finished" if result["state"] == "finished" else f"stopped: {_why(result)}"
+        lines.append(f"Dry run (nothing was changed) {ended}.")
+    elif result["state"] == "finished":
+        lines.append(f"Refresh {result['run']} finished.")
     else:
         lines.append(
-            f"{prefix}Refresh {result['run']} stopped before the end: "
+            f"Refresh {result['run']} stopped before the end ({_why(result)}): "
             "run `finder refresh --resume` to continue."
         )
     for register, report in result["registers"].items():
@@ -114,6 +148,13 @@ def describe(result: dict) -> list[str]:
         lines.append(f"  errors: {len(report['errors']):,}")
         lines.extend(f"    {e['where']}: {e['message']}" for e in report["errors"][:20])
     return lines
+
+
+def _why(result: dict) -> str:
+    failed = [NAMES[r] for r, report in result["registers"].items() if report["state"] == "failed"]
+    if failed:
+        return f"{' and '.join(failed)} stopped on the errors below"
+    return "the page budget (--max-pages) ran out"
 
 
 def _duration(seconds: float) -> str:

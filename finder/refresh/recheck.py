@@ -12,6 +12,7 @@ from finder.refresh.runs import (
     Options,
     PageBudget,
     Progress,
+    failure_notice,
     progress_row,
     record_error,
     set_state,
@@ -31,6 +32,8 @@ def check_physiotherapists(
         "select count(*) from practitioners where register = 'hcpc' and registration_number <= ?",
         (cursor,),
     ).fetchone()[0]
+    if options.progress is not None:  # started
+        options.progress(Progress("hcpc", done, total, done))
     people = db.execute(
         "select registration_number, name from practitioners where register = 'hcpc' "
         "and registration_number > ? order by registration_number",
@@ -94,6 +97,11 @@ def _check_numbers(
         if result.reason and (result.stale or result.outcome == "unknown"):
             failures += 1
             stop = failures >= MAX_CONSECUTIVE_FAILURES
+            if options.progress is not None:
+                notice = failure_notice(
+                    f"{number}: {result.reason}", failures, MAX_CONSECUTIVE_FAILURES, stopping=stop
+                )
+                options.progress(Progress(register, done, total, done, notice))
             record_error(db, run_id, register, number, Exception(result.reason), skipped=not stop)
             if stop:
                 set_state(db, run_id, register, "failed")

@@ -35,6 +35,7 @@ class Progress:
     done: int  # search centres walked (HCPC: practitioners checked)
     total: int
     pages: int  # pages (HCPC: checks) so far in this run
+    reason: str | None = None  # why the register did not answer, and what the refresh does now
 
 
 @dataclass
@@ -138,6 +139,23 @@ def record_error(
             "values (?, ?, ?, ?, ?, ?)",
             (run_id, register, times.now_iso(), place, str(error), int(skipped)),
         )
+
+
+def without_url(error: Exception) -> str:
+    """The error's words without the URL the scrapers append, for a line a person reads (the
+    summary's errors keep the URL for the operator)."""
+    text, url = str(error), getattr(error, "url", None)
+    return text.removesuffix(f" ({url})") if url else text
+
+
+def failure_notice(message: str, failures: int, most: int, *, stopping: bool) -> str:
+    """One line for someone watching: what went wrong, and what the refresh does about it."""
+    if stopping:
+        return f"{message}; {failures} failures in a row, so this register is left for now"
+    return (
+        f"{message}; skipped, and waiting out the register's pause before going on "
+        f"({failures} of {most} failures in a row)"
+    )
 
 
 def set_state(db, run_id: int, register: str, state: str) -> None:

@@ -44,12 +44,14 @@ from finder.refresh.runs import (
     Progress,
     RefreshLock,
     RefreshStopped,
+    failure_notice,
     progress_row,
     record_error,
     set_state,
     start_run,
     summary,
     unfinished_run,
+    without_url,
 )
 from scrapers import paging
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed
@@ -122,6 +124,7 @@ def _walk(db, run_id: int, register: str, options: Options, budget: PageBudget) 
     )
     progress = progress_row(db, run_id, register)
     set_state(db, run_id, register, "walking")
+    _report(db, run_id, register, progress["centre"], len(plan), options)  # started
     failures = 0  # failures in a row: a page read in between starts the count again
     for index in range(progress["centre"], len(plan)):
         first_page = progress["page"] + 1 if index == progress["centre"] else 1
@@ -135,7 +138,12 @@ def _walk(db, run_id: int, register: str, options: Options, budget: PageBudget) 
             return
         except (RegisterUnavailable, RobotsDisallowed) as error:
             failures = 1 if search.read else failures + 1
-            if failures >= refresh_checks.MAX_CONSECUTIVE_FAILURES:
+            most = refresh_checks.MAX_CONSECUTIVE_FAILURES
+            notice = failure_notice(
+                f"{search.place}: {without_url(error)}", failures, most, stopping=failures >= most
+            )
+            _report(db, run_id, register, index, len(plan), options, reason=notice)
+            if failures >= most:
                 record_error(db, run_id, register, search.place, error, skipped=False)
                 set_state(db, run_id, register, "failed")
                 return
@@ -219,10 +227,12 @@ def _checkpoint(run_id: int, register: str, index: int, page: int) -> Callable:
     return save
 
 
-def _report(db, run_id: int, register: str, done: int, total: int, options: Options) -> None:
+def _report(
+    db, run_id: int, register: str, done: int, total: int, options: Options, reason=None
+) -> None:
     if options.progress is not None:
         pages = progress_row(db, run_id, register)["pages"]
-        options.progress(Progress(register, done, total, pages))
+        options.progress(Progress(register, done, total, pages, reason))
 
 
 def _finish_walk(db, run_id: int, register: str) -> None:
@@ -282,11 +292,16 @@ def refresh(
     *,
     resume: bool = False,
     dry_run: bool = False,
+    replace_sample: bool = False,
 ) -> dict:
     """Start (or resume) a refresh under the lock and return its summary.
 
     A dry run works on a copy of the database, so the real one (and its checkpoint) is
     untouched while the summary says what a real run would change.
+
+    A folder holding the sample directory (`finder demo`) is refused (SampleDataPresent), so
+    no register is ever asked about a made-up number and real rows never mix with made-up
+    ones; `replace_sample` removes the sample first, in its own transaction.
     """
     from finder import db as finder_db
 
@@ -304,6 +319,7 @@ def refresh(
         database = finder_db.connect(db_path)
         try:
             finder_db.migrate(database)
+            removed = _without_sample(database, replace_sample)
             if resume:
                 run_id = unfinished_run(database)
                 if run_id is None:
@@ -317,4 +333,17 @@ def refresh(
         finally:
             database.close()
     result["dry_run"] = dry_run
+    result["sample_practices_removed"] = removed
     return result
+
+
+def _without_sample(database: sqlite_utils.Database, replace_sample: bool) -> int:
+    """Refuse a folder holding the sample, or take the sample out: how many practices went."""
+    if not directory.sample_present(database):
+        return 0
+    if not replace_sample:
+        raise directory.SampleDataPresent(
+            "This folder holds the sample directory: run `finder demo --remove` first, "
+            "or add --replace-sample."
+        )
+    return directory.remove_sample(database).practices
