@@ -53,7 +53,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(config: dict, port: int, setup: Callable | None) -> None:
+def _serve(config: dict, port: int, setup: Callable | None, threads: int = 4) -> None:
     import logging
 
     import waitress
@@ -70,16 +70,16 @@ def _serve(config: dict, port: int, setup: Callable | None) -> None:
 
     if setup:
         setup(app)
-    waitress.serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)
+    waitress.serve(app, host="127.0.0.1", port=port, threads=threads, _quiet=True)
 
 
 class ServedApp:
     """The app under waitress in a child process, as `finder serve` runs it."""
 
-    def __init__(self, config: dict, setup: Callable | None = None):
+    def __init__(self, config: dict, setup: Callable | None = None, threads: int = 4):
         self.port = free_port()
         self.process = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(config, self.port, setup), daemon=True
+            target=_serve, args=(config, self.port, setup, threads), daemon=True
         )
 
     @property
