@@ -56,6 +56,19 @@ SETTINGS = [
     Setting("PORT", 5000, "Port `finder serve` listens on."),
     Setting("THREADS", 8, "Worker threads of waitress."),
     Setting(
+        "HTTPS",
+        False,
+        "Set when visitors reach the service over HTTPS (directly or through a proxy): the "
+        "session cookie is then sent only over HTTPS, and browsers are told to keep to HTTPS.",
+    ),
+    Setting(
+        "PROXIES",
+        0,
+        "How many reverse proxies you run in front of the service (0: none). Each one's "
+        "X-Forwarded-For and X-Forwarded-Proto are then trusted, so the rate limit counts the "
+        "real visitor; never set it higher than the proxies you run, or visitors can forge it.",
+    ),
+    Setting(
         "CANARY_NUMBERS",
         "",
         "Registration numbers `finder registers selftest` asks each register about, as "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+PATTERN = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"  # FORMAT as a regular expression (OpenAPI)
 
 
 def iso(moment: datetime) -> str:

@@ -85,3 +85,28 @@ def test_the_number_formats_described_are_the_ones_accepted(client):
     for register, given in [("hcpc", "PH1234567"), ("gosc", "1234567"), ("gcc", "123456")]:
         with pytest.raises(InvalidInput):
             registrations.normalise_number(register, given)
+
+
+def properties_named(node, name: str):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and name in value:
+                yield value[name]
+            yield from properties_named(value, name)
+    elif isinstance(node, list):
+        for value in node:
+            yield from properties_named(value, name)
+
+
+def test_every_time_in_the_document_has_the_one_format_with_z(client):
+    from finder import times
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    found = list(properties_named(spec, "checked_at"))
+    assert len(found) >= 3  # search results, a check, a check's history
+    for schema in found:
+        assert (schema["format"], schema["pattern"]) == ("date-time", times.PATTERN)
+        for example in schema["examples"]:
+            assert re.fullmatch(schema["pattern"], example)
+    assert re.fullmatch(times.PATTERN, times.now_iso())
+    assert not re.fullmatch(times.PATTERN, "2026-12-07T14:05:09+00:00")

@@ -122,6 +122,17 @@ def test_home_page_is_the_search_form(client):
     assert form.select_one("option[selected]")["value"] == "10"
 
 
+def test_the_site_icon_is_served_where_browsers_look_and_linked_from_every_page(client):
+    with client.get("/favicon.ico") as icon:
+        assert (icon.status_code, icon.mimetype) == (200, "image/vnd.microsoft.icon")
+        assert icon.get_data()[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    soup = page(client, "/about")
+    links = {link["href"]: link.get("type") for link in soup.select('link[rel="icon"]')}
+    assert links == {"/favicon.ico": None, "/static/favicon.svg": "image/svg+xml"}
+    with client.get("/static/favicon.svg") as svg:
+        assert svg.status_code == 200 and svg.get_data().startswith(b"<svg ")
+
+
 def test_results_list_the_nearest_practice_first_with_distances(client, leeds):
     soup = page(client, "/search?postcode=LS6+2AB&miles=5")
     assert texts(soup, "h1") == ["Physiotherapists, osteopaths and chiropractors near LS6 2AB"]

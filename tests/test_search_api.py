@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,8 +12,9 @@ from pathlib import Path
 import pytest
 from geopy.distance import great_circle
 
-from finder import db, directory
+from finder import db, directory, registrations, times
 from finder.directory import SAMPLE_SOURCE
+from scrapers.records import Registration
 
 LS6_2AB = (53.82221, -1.572257)
 LS6_3AA = (53.820277, -1.577001)
@@ -366,3 +370,40 @@ def test_sample_practices_are_marked_as_sample_data(client, data_dir):
         ("Headingley Osteopaths", False),
         ("City Chiropractic", True),
     ]
+
+
+class ChiropractorRegister:
+    """Stands in for the register clients: 04567 is a practising chiropractor."""
+
+    def lookup(self, register, number):
+        return Registration(
+            register=register,
+            registration_number=number,
+            name="Ben Example",
+            profession="chiropractor",
+            status_raw="Practising",
+            outcome="registered",
+            outcome_reason=None,
+            source_url=f"https://register.example/{number}",
+            page_sha256="ab" * 32,
+        )
+
+
+def test_a_check_time_reads_the_same_with_z_in_every_answer(app, client, data_dir, leeds):
+    app.extensions["register_clients"] = ChiropractorRegister()
+    connection = db.connect(db.main_db_path(data_dir))
+    checked = registrations.check(connection, "gcc", "04567", clients=ChiropractorRegister())
+    connection.close()
+    assert re.fullmatch(times.PATTERN, checked.checked_at)
+
+    found = client.get("/api/v1/search?postcode=LS1+4DY&radius_km=1").get_json()
+    [result] = found["results"]
+    [listed] = [p["registration"] for p in result["practitioners"]]
+    single = client.get("/api/v1/registrations/gcc/04567").get_json()
+    as_csv = client.get("/api/v1/registrations/gcc/04567", headers={"Accept": "text/csv"})
+    [csv_row] = csv.DictReader(io.StringIO(as_csv.get_data(as_text=True)))
+    page = client.get("/search?postcode=LS1+4DY&miles=1").get_data(as_text=True)
+    assert re.findall(r'<time datetime="([^"]+)"', page) == [checked.checked_at]
+    assert {listed["checked_at"], single["checked_at"], csv_row["checked_at"]} == {
+        checked.checked_at
+    }

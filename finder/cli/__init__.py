@@ -7,7 +7,6 @@ Each feature's commands live in their own module in this package and attach them
 from __future__ import annotations
 
 import importlib
-import logging
 import sqlite3
 
 import click
@@ -15,15 +14,10 @@ import click
 from finder import config as settings
 from finder import db
 from finder.errors import FinderError
+from finder.logs import configure_logging
 from finder.places.postcodes import PostcodeTable
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # one line per event
-
-
-def configure_logging() -> None:
-    """INFO and up to stderr, one line each: time, level, logger, message. A no-op when the
-    process has set up logging already."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+__all__ = ["cli", "configure_logging", "load_config", "open_postcodes"]
 
 
 # Modules whose commands are attached to `cli`, in help order.

@@ -6,7 +6,7 @@ import socket
 
 import click
 
-from finder.cli import cli, configure_logging, load_config
+from finder.cli import cli, load_config
 
 
 @cli.command()
@@ -22,9 +22,8 @@ def serve(host: str | None, port: int | None, threads: int | None) -> None:
 
     from finder import create_app
 
-    configure_logging()
     config = load_config()
-    app = create_app()
+    app = create_app()  # which sets up logging, as it does under any other server
     host = host or config["HOST"]
     port = port or config["PORT"]
     _check_free(host, port)

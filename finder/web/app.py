@@ -1,5 +1,5 @@
-"""The Flask application factory: settings, error handlers, blueprints, the rate limiter and
-the register clients."""
+"""The Flask application factory: settings, logging, security headers, error handlers,
+blueprints, the rate limiter and the register clients."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import Flask
 
 from finder import config as settings
 from finder import db as database
+from finder.logs import configure_logging
 from finder.registrations import clients_from_config
 from finder.web import (
     api,
@@ -20,6 +21,7 @@ from finder.web import (
     presenters,
     registrations_api,
     requests_db,
+    security,
 )
 from finder.web import search as search_web
 from finder.web import selfref as selfref_web
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the Flask app. Settings: FINDER_* environment variables, then `config` on top."""
+    configure_logging()  # here, so gunicorn and waitress-serve log like `finder serve`
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -45,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Apply migrations once at start-up, not on every request.
     database.open_main(app.config["DATA_DIR"]).close()
 
+    security.init_app(app)
     requests_db.init_app(app)
     errors.register_error_handlers(app)
     presenters.init_app(app)

@@ -51,7 +51,7 @@ def register_error_handlers(app: Flask) -> None:
         if status == 413:
             limit = app.config["MAX_CONTENT_LENGTH"]
             message = f"That upload is too large: the limit is {describe_size(limit)}."
-        return error_response(status, code, message)
+        return error_response(status, code, message, _own_headers(error))
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -59,3 +59,9 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             500, "internal_error", "Something went wrong on our side. Please try again later."
         )
+
+
+def _own_headers(error: HTTPException) -> dict[str, str]:
+    """The headers the error itself carries, without its HTML body's Content-Type: `Allow`
+    on a 405 (RFC 9110 requires it), `Retry-After` or `WWW-Authenticate` where given."""
+    return {name: value for name, value in error.get_headers() if name.lower() != "content-type"}

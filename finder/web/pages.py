@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 
 from finder.registrations import health
 from finder.web.requests_db import get_db, get_postcodes, reader_db
@@ -43,6 +43,14 @@ def home():
 @bp.get("/about")
 def about():
     return render_template("about.html")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links (and bookmarks keep it)."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon"
+    )
 
 
 @bp.get("/healthz")

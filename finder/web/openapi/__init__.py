@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 
+from finder import times
+
 # The modules that describe paths; imported when the document is built, as they import
 # error_responses from here.
 PATH_MODULES = [
@@ -38,6 +40,16 @@ ERROR_SCHEMA = {
         }
     },
 }
+
+
+def timestamp(*, nullable: bool = False) -> dict:
+    """A time as every answer gives it: UTC to the second, with a Z (finder.times)."""
+    return {
+        "type": ["string", "null"] if nullable else "string",
+        "format": "date-time",
+        "pattern": times.PATTERN,
+        "examples": ["2026-12-07T14:05:09Z"],
+    }
 
 
 def error_responses(*statuses: int) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from finder.registrations import DEFAULT_MAX_AGE, MAX_BULK_ROWS, NUMBER_FORMATS
 from finder.registrations.namematch import EXACT, MISMATCH, PROBABLE
 from finder.vocabulary import OUTCOMES, REGISTER, REGISTERS
-from finder.web.openapi import error_responses
+from finder.web.openapi import error_responses, timestamp
 from finder.web.registrations_api import MAX_AGE_DAYS
 
 # "HCPC: PH and 1 to 6 digits (PH123456); ...", from the rules normalise_number applies.
@@ -80,7 +80,7 @@ SCHEMAS = {
                     "name_given": {"type": "string"},
                 },
             },
-            "checked_at": {"type": ["string", "null"], "format": "date-time"},
+            "checked_at": timestamp(nullable=True),
             "source_url": {"type": ["string", "null"], "description": "The register's page"},
             "evidence_sha256": {"type": ["string", "null"], "description": "Hash of that page"},
             "stale": {
@@ -103,7 +103,7 @@ SCHEMAS = {
                 "items": {
                     "type": "object",
                     "properties": {
-                        "checked_at": {"type": "string", "format": "date-time"},
+                        "checked_at": timestamp(),
                         "outcome": {"type": "string", "enum": list(OUTCOMES)},
                         "status_raw": {"type": ["string", "null"]},
                         "name_on_register": {"type": ["string", "null"]},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from finder import search
 from finder.vocabulary import OUTCOMES, PROFESSIONS, REGISTERS
-from finder.web.openapi import error_responses
+from finder.web.openapi import error_responses, timestamp
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 OPENAPI_PATHS = {
@@ -94,7 +94,7 @@ _REGISTRATION = {
             "enum": [*OUTCOMES, None],
         },
         "status_raw": _NULLABLE_STRING,
-        "checked_at": {"type": ["string", "null"], "format": "date-time"},
+        "checked_at": timestamp(nullable=True),
         "source_url": _NULLABLE_STRING,
     },
 }
