@@ -1,8 +1,10 @@
 """HCPC register (physiotherapists): verify one registrant by number.
 
 HCPC has no location search, so this module only fetches and parses the detail page.
-Everything known about the page lives in the constants below; correct them there when a real
-page is captured (see docs: `finder registers parse hcpc FILE`).
+Everything known about the page lives in the constants below, each with how good its evidence
+is (real-registers.md: one real capture, of the 2014 site; notes of people who read the live
+site in 2023 and 2026). Correct them there when a real page is captured
+(`finder registers capture hcpc NUMBER`, then `finder registers parse hcpc FILE`).
 """
 
 from __future__ import annotations

@@ -4,12 +4,15 @@ by checks and shown by /healthz."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from fakeregister import fake_register
 
 from finder import registrations
-from finder.registrations import health
+from finder.registrations import RegisterClients, health
+
+FILES = Path(__file__).parent / "files"
 
 
 @pytest.fixture
@@ -111,3 +114,39 @@ def test_healthz_shows_each_registers_state(client, main_db):
         },
     }
     assert body["status"] == "ok"  # a register's redesign leaves the service up
+
+
+class _OnePage:
+    """A session that answers every request with one saved page, as the register would."""
+
+    def __init__(self, name: str) -> None:
+        self.text = (FILES / name).read_text(encoding="utf-8")
+
+    def fetch(self, url, params=None):
+        return url, 200, self.text
+
+    def close(self) -> None:
+        pass
+
+
+def check_against(main_db, page: str):
+    sessions = dict.fromkeys(("hcpc", "gosc", "gcc"), _OnePage(page))
+    clients = RegisterClients(sessions, {r: "https://register.example" for r in sessions})
+    return registrations.check(main_db, "hcpc", "PH123456", clients=clients, refresh=True)
+
+
+@pytest.mark.parametrize(
+    "page", ["hcpc_registered_outage_banner.html", "hcpc_registered_cloudflare_jsd.html"]
+)
+def test_a_good_page_with_the_banner_or_cloudflares_script_is_registered(main_db, page):
+    result = check_against(main_db, page)
+    assert (result.outcome, result.stale, result.reason) == ("registered", False, None)
+
+
+def test_the_challenge_page_is_unknown_with_a_plain_reason_never_not_found(main_db):
+    result = check_against(main_db, "hcpc_challenge.html")
+    assert (result.outcome, result.reason) == (
+        "unknown",
+        "register unavailable: 403 challenge page",
+    )
+    assert health.states(main_db)["hcpc"]["state"] == "unknown"  # no layout change either
