@@ -52,6 +52,27 @@ SETTINGS = [
         60,
         "Single registration checks a client may make a minute without an API key (0: no limit).",
     ),
+    Setting(
+        "CHECK_WAIT",
+        3.0,
+        "Seconds a page or API request waits for a register before answering what is known "
+        "(the check goes on in the background).",
+    ),
+    Setting(
+        "CHECK_QUEUE_SIZE",
+        100,
+        "Checks that may wait for one register; past it web checks get 503 with Retry-After.",
+    ),
+    Setting(
+        "WEB_FETCH_DEADLINE",
+        20.0,
+        "Seconds one register lookup made for the web may take in all (connect, read, retries).",
+    ),
+    Setting(
+        "FETCH_DEADLINE",
+        120.0,
+        "The same limit for `finder check` and `finder refresh`.",
+    ),
     Setting("HOST", "127.0.0.1", "Address `finder serve` listens on."),
     Setting("PORT", 5000, "Port `finder serve` listens on."),
     Setting("THREADS", 8, "Worker threads of waitress."),

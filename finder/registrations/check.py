@@ -24,7 +24,7 @@ from finder import times
 from finder.registrations import health, namematch, store
 from finder.registrations.clients import BUSY_REASON, NotAsked, RegisterBusy, RegisterClients
 from finder.registrations.policy import is_fresh, normalise_number, normalise_register
-from finder.vocabulary import PROFESSION_OF_REGISTER
+from finder.vocabulary import PROFESSION_OF_REGISTER, reason_code
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed
 
 log = logging.getLogger("finder.registrations")
@@ -60,6 +60,7 @@ class CheckResult:
             "stale": self.stale,
             "changed": self.changed,
             "reason": self.reason,
+            "reason_code": reason_code(self.reason),
         }
 
 

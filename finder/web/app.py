@@ -62,5 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Shared by every request (the API and the check page), so the limit and the registers'
     # politeness hold across threads; tests replace them.
     app.extensions[auth.LIMITER_KEY] = RateLimiter(int(app.config["PUBLIC_RATE_LIMIT"]), 60.0)
-    app.extensions[auth.CLIENTS_KEY] = clients_from_config(app.config)
+    app.extensions[auth.CLIENTS_KEY] = clients_from_config(
+        app.config, deadline=float(app.config["WEB_FETCH_DEADLINE"])
+    )
     return app
