@@ -60,6 +60,7 @@ def browser():
     options.binary_location = chromium
     for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # for csp_violations
     driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
     driver.set_page_load_timeout(30)
     yield driver
@@ -83,8 +84,20 @@ def axe_violations(browser, url: str) -> list[dict]:
     return result["violations"]
 
 
+def csp_violations(browser) -> list[str]:
+    """The browser console's Content-Security-Policy complaints since the last call: what
+    the policy blocked (an inline style or script, another site's file) on the pages loaded."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if "Content Security Policy" in entry["message"]
+    ]
+
+
 def assert_accessible(browser, url: str) -> None:
-    """Fail on any serious or critical WCAG 2.2 AA violation, listing each with its elements."""
+    """Fail on any serious or critical WCAG 2.2 AA violation, listing each with its elements,
+    and on anything the page needs that the Content-Security-Policy blocks."""
+    csp_violations(browser)  # forget earlier pages' complaints
     failures = [v for v in axe_violations(browser, url) if v["impact"] in FAILING_IMPACTS]
     report = "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']} at "
@@ -92,3 +105,4 @@ def assert_accessible(browser, url: str) -> None:
         for v in failures
     )
     assert not failures, f"Accessibility violations on {url}:\n{report}"
+    assert csp_violations(browser) == [], f"The Content-Security-Policy blocked parts of {url}"

@@ -4,7 +4,7 @@ done with the keyboard alone (JavaScript plays no part: the pages carry none).""
 from __future__ import annotations
 
 import pytest
-from browser import assert_accessible
+from browser import assert_accessible, csp_violations
 from test_pages_search import load
 
 pytestmark = pytest.mark.browser
@@ -33,6 +33,22 @@ def leeds(data_dir):
 )
 def test_search_pages_pass_the_axe_check(browser, live_server, leeds, path):
     assert_accessible(browser, live_server + path)
+
+
+def test_the_policy_check_catches_what_the_policy_blocks(browser, live_server, app):
+    # assert_accessible fails on these; a check that could never fail would prove nothing.
+    @app.get("/inline")
+    def inline():
+        return (
+            '<!doctype html><html lang="en"><title>x</title><main>'
+            '<p style="color: red">styled</p><script>document.title = "ran"</script></main>'
+        )
+
+    csp_violations(browser)
+    browser.get(live_server + "/inline")
+    blocked = csp_violations(browser)
+    assert browser.title == "x"  # the inline script did not run
+    assert len(blocked) == 2, blocked  # the style attribute and the script
 
 
 def test_a_person_can_search_and_page_with_the_keyboard_alone(browser, live_server, leeds):
