@@ -3,10 +3,13 @@ hostile input answered in the documented error shape (never a 5xx)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -175,6 +178,50 @@ def test_an_over_long_address_is_a_414_in_the_error_shape(client):
     page = client.get("/search?postcode=" + "A" * MAX_URL_LENGTH)
     assert page.status_code == 414 and page.mimetype == "text/html"
     assert "That address is too long" in page.get_data(as_text=True)
+
+
+@pytest.fixture
+def waitress_url(data_dir):
+    """The app under waitress on 127.0.0.1, as `finder serve` runs it: (host, port)."""
+    from waitress.server import create_server
+
+    server = create_server(make_app(data_dir), host="127.0.0.1", port=0, threads=2)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield ("127.0.0.1", server.effective_port)
+    server.close()
+    thread.join(timeout=5)
+
+
+def raw_request(address, request_line: bytes) -> tuple[bytes, dict[str, str], bytes]:
+    """Send one request line as raw bytes; (status line, headers, body) of the answer."""
+    with socket.create_connection(address, timeout=10) as connection:
+        connection.sendall(request_line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    return status, dict(line.split(": ", 1) for line in lines), body
+
+
+def test_under_waitress_long_addresses_and_405s_are_ours_and_raw_bytes_are_waitresss(
+    waitress_url,
+):
+    status, headers, body = raw_request(
+        waitress_url, b"GET /api/v1/search?postcode=" + b"A" * 3000 + b" HTTP/1.1"
+    )
+    assert status.startswith("HTTP/1.1 414")
+    assert json.loads(body)["error"]["code"] == "url_too_long"
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    status, headers, body = raw_request(waitress_url, b"DELETE /api/v1/search HTTP/1.1")
+    assert status.startswith("HTTP/1.1 405")
+    assert set(headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    # What docs/operations.md says only the server answers: raw non-ASCII bytes never reach
+    # the app, and waitress's own answer is plain text.
+    status, headers, body = raw_request(waitress_url, b"GET /api/v1/postcodes/\xff HTTP/1.1")
+    assert status.startswith("HTTP/1.1 400")
+    assert headers["Content-Type"].startswith("text/plain")
 
 
 # --- hostile input to the API -------------------------------------------------------------
