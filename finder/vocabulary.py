@@ -114,6 +114,8 @@ REASON_TABLE = (
     ),
 )
 
+REASON_CODES = tuple(entry.code for entry in REASON_TABLE)
+
 
 def reason_code(reason: str | None) -> str | None:
     """The stable code of a stored reason text ("other" for one this table does not know)."""

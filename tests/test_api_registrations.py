@@ -586,6 +586,10 @@ def test_the_openapi_document_describes_the_registration_endpoints(client):
     assert check["required"] == [
         "register", "registration_number", "outcome", "status_raw", "name_on_register",
         "name_match", "checked_at", "source_url", "evidence_sha256", "stale", "changed", "reason",
+        "reason_code",
+    ]  # fmt: skip
+    assert sorted(spec["paths"]["/registrations/{register}/{number}"]["get"]["responses"]) == [
+        "200", "202", "400", "401", "403", "429", "503",
     ]  # fmt: skip
 
 

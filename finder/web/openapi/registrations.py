@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from finder.registrations import DEFAULT_MAX_AGE, MAX_BULK_ROWS, NUMBER_FORMATS
 from finder.registrations.namematch import EXACT, MISMATCH, PROBABLE
-from finder.vocabulary import OUTCOMES, REGISTER, REGISTERS
+from finder.vocabulary import OUTCOMES, REASON_CODES, REGISTER, REGISTERS
 from finder.web.openapi import error_responses, timestamp
 from finder.web.registrations_api import MAX_AGE_DAYS
 
@@ -63,6 +63,7 @@ SCHEMAS = {
             "stale",
             "changed",
             "reason",
+            "reason_code",
         ],  # fmt: skip
         "properties": {
             "register": {"type": "string", "enum": list(REGISTERS)},
@@ -90,6 +91,22 @@ SCHEMAS = {
             },
             "changed": {"type": "boolean", "description": "Differs from the previous check"},
             "reason": {"type": ["string", "null"], "description": "Why unknown or stale"},
+            "reason_code": {
+                "type": ["string", "null"],
+                "enum": [*REASON_CODES, "other", None],
+                "description": "The reason as a stable code (null when there is none)",
+            },
+        },
+    },
+    "CheckInProgress": {
+        "type": "object",
+        "required": ["register", "registration_number", "status", "retry_after", "message"],
+        "properties": {
+            "register": {"type": "string", "enum": list(REGISTERS)},
+            "registration_number": {"type": "string"},
+            "status": {"type": "string", "enum": ["checking"]},
+            "retry_after": {"type": "integer", "minimum": 1, "description": "Seconds"},
+            "message": {"type": "string"},
         },
     },
     "RegistrationHistory": {
@@ -145,8 +162,12 @@ OPENAPI_PATHS = {
     "/registrations/{register}/{number}": {
         "get": {
             "summary": "Check one registration (public; rate-limited per client without a key)",
-            "description": "Answers from the cache when fresh enough, else asks the register. "
-            "When the register cannot answer, the last good answer comes back with stale: true. "
+            "description": "Answers from the cache when fresh enough, else asks the register, "
+            "waiting a few seconds at most (FINDER_CHECK_WAIT): past that, the last good answer "
+            "comes back with stale: true and reason_code 'checking' and a Retry-After header, "
+            "or, with nothing stored, a 202 saying when to ask again; the check goes on and is "
+            "stored. When the register cannot answer, the last good answer comes back with "
+            "stale: true. "
             "Send 'Accept: text/csv' for CSV. With an API key the public rate limit does not "
             "apply; a key that is not valid is a 401.",
             "parameters": [
@@ -163,6 +184,15 @@ OPENAPI_PATHS = {
             ],
             "responses": {
                 "200": _ok("The check", {"$ref": "#/components/schemas/RegistrationCheck"}),
+                "202": {
+                    "description": "Being checked with the register now, never checked here "
+                    "before: ask again after Retry-After seconds (JSON, whatever was asked for)",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/CheckInProgress"}
+                        }
+                    },
+                },
                 **error_responses(400, 401, 403, 429, 503),
                 "403": {
                     **error_responses(403)["403"],
@@ -170,7 +200,8 @@ OPENAPI_PATHS = {
                 },
                 "503": {
                     **error_responses(503)["503"],
-                    "description": "The register is busy and nothing is cached: see Retry-After",
+                    "description": "Too many checks wait for this register, or it is busy and "
+                    "nothing is cached: see Retry-After",
                 },
             },
         }
