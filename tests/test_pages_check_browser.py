@@ -54,3 +54,17 @@ def test_the_upload_page_with_errors_passes_the_axe_check(browser, live_server, 
         WCAG_TAGS,
     )
     assert [v["id"] for v in result["violations"] if v["impact"] in FAILING_IMPACTS] == []
+
+
+def test_the_being_checked_page_passes_the_axe_check(browser, live_server, app):
+    """A register slower than FINDER_CHECK_WAIT: the page that says to ask again."""
+    from test_check_queue import HeldRegister
+
+    held = HeldRegister()
+    app.config["CHECK_WAIT"] = 0.05
+    app.extensions["register_clients"] = held
+    try:
+        assert_accessible(browser, live_server + "/check?register=hcpc&number=PH123456")
+        assert "Being checked" in browser.page_source
+    finally:
+        held.go.set()
