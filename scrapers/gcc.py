@@ -1,4 +1,5 @@
-"""GCC register (chiropractors): search by registration number or by postcode, with paging.
+"""GCC register (chiropractors): search by registration number, by postcode or of the whole
+register, with paging.
 
 The markup below is the chiro_results search that other people's code read from the live site
 from 2019 to late 2023 (LIVE-CODE, real-registers.md §3): the last verified layout, not a known
@@ -16,7 +17,7 @@ from urllib.parse import urlencode
 from bs4 import BeautifulSoup, Tag
 
 from scrapers.errors import LayoutChanged, check_not_refused, require_ok, unrecognised
-from scrapers.paging import MAX_PAGES_PER_SEARCH, result_pages
+from scrapers.paging import MAX_PAGES_PER_SEARCH, MAX_PAGES_WHOLE_REGISTER, result_pages
 from scrapers.records import (
     INACTIVE,
     REGISTERED,
@@ -42,6 +43,9 @@ NUMBER_PARAMETER = "chiro_registration_number"  # LIVE-LINK: 5 digits, leading z
 # ?chiro_postcode=&chiro_latitude=&chiro_longitude=: the caller geocodes (LIVE-CODE 2019).
 POSTCODE_PARAMETERS = ("chiro_postcode", "chiro_latitude", "chiro_longitude")
 PAGE_SIZE = 10  # paging is by a /P{offset} path segment in steps of 10 (LIVE-CODE 2019, 2023)
+# With no query at all, /search/chiro_results/P{offset} walks the whole register (LIVE-CODE
+# 2019, 2023): (what it is, the query sent).
+WHOLE_REGISTER_WALKS = (("no query", {}),)  # LIVE-CODE 2019, 2023
 NUMBER_DIGITS = 5  # LIVE-LINK, LIVE-CODE 2023: "0xxxx"
 NUMBER_PATTERN = re.compile(r"^[0-9]{1,5}$")  # as typed by a user (ASCII digits only)
 FULL_NUMBER = re.compile(r"[0-9]{5}")  # as the register prints it
@@ -98,7 +102,8 @@ def normalise_number(number: str) -> str:
 
 def results_url(base_url: str, query: dict[str, str], offset: int = 0) -> str:
     paging = f"/P{offset}" if offset else ""
-    return f"{base_url.rstrip('/')}{RESULTS_PATH}{paging}?{urlencode(query)}"
+    search = f"?{urlencode(query)}" if query else ""
+    return f"{base_url.rstrip('/')}{RESULTS_PATH}{paging}{search}"
 
 
 def number_search_url(base_url: str, number: str) -> str:
@@ -181,11 +186,33 @@ def iter_search_pages(
         require_ok(url, status)
         return parse_results(text, url)
 
-    # Cards carry their page's address, so pages compare by the numbers they list.
-    def numbers(page: ResultPage) -> tuple[str, ...]:
-        return tuple(registration.registration_number for registration in page.items)
+    return result_pages(read_page, _numbers, start_page=start_page, max_pages=max_pages)
 
-    return result_pages(read_page, numbers, start_page=start_page, max_pages=max_pages)
+
+def iter_register_pages(
+    session,
+    base_url: str,
+    *,
+    way: int = 0,
+    start_page: int = 1,
+    max_pages: int = MAX_PAGES_WHOLE_REGISTER,
+) -> Iterator[ResultPage]:
+    """Every chiropractor on the register, page by page, asked the `way`-th of
+    WHOLE_REGISTER_WALKS. A register that does not allow it answers its first page with no
+    results (or a page not understood): the caller then searches place by place."""
+    _, query = WHOLE_REGISTER_WALKS[way]
+
+    def read_page(page: int) -> ResultPage:
+        url, status, text = session.fetch(results_url(base_url, query, (page - 1) * PAGE_SIZE))
+        require_ok(url, status)
+        return parse_results(text, url)
+
+    return result_pages(read_page, _numbers, start_page=start_page, max_pages=max_pages)
+
+
+def _numbers(page: ResultPage) -> tuple[str, ...]:
+    """Cards carry their page's address, so pages compare by the numbers they list."""
+    return tuple(registration.registration_number for registration in page.items)
 
 
 def _card(card: Tag, url: str, digest: str) -> Registration:

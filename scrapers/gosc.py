@@ -1,4 +1,5 @@
-"""GOsC register (osteopaths): practice search by location, and a registrant check by number.
+"""GOsC register (osteopaths): practice search by location or of the whole register, and a
+registrant check by number.
 
 The practice search follows code that read the live site in 2023 or before (LIVE-CODE,
 real-registers.md §2.2). The registrant search results and the registrant page have never been
@@ -17,7 +18,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 
 from scrapers.errors import LayoutChanged, check_not_refused, require_ok, unrecognised
-from scrapers.paging import MAX_PAGES_PER_SEARCH, result_pages
+from scrapers.paging import MAX_PAGES_PER_SEARCH, MAX_PAGES_WHOLE_REGISTER, result_pages
 from scrapers.records import (
     INACTIVE,
     REGISTERED,
@@ -45,6 +46,14 @@ PRACTICES_PATH = "/register-search/practices/"  # LIVE-CODE 2023
 REGISTRANTS_PATH = "/register-search/registrants/"  # LIVE-LINK 2021 (the number filter INFERRED)
 SEARCH_PARAMETERS = ("location", "radius", "surname", "registration", "p")  # p is 1-based
 DEFAULT_RADIUS_MILES = 10  # free-form miles: 5, 10 and 1000 all used (LIVE-LINK, LIVE-CODE)
+# Ways to list every practice without searching place by place, best first: (what it is,
+# location, radius). Every filter blank pages through "every currently-registered osteopath"
+# (3P 2026, crawlerbros); a 1000-mile search from Coventry walked the whole register (LIVE-CODE
+# 2023, ShysterWatch: location=cv4+7au&radius=1000), so it is the second try.
+WHOLE_REGISTER_WALKS = (
+    ("every filter blank", "", ""),  # 3P 2026
+    ("1000 miles from CV4 7AU", "CV4 7AU", "1000"),  # LIVE-CODE 2023
+)
 # The empty page after the last one, and a search that found nothing (LIVE-CODE 2023).
 NO_RESULTS_TEXT = "No results were found; please try broadening your search"
 NUMBER_PATTERN = re.compile(r"^[0-9]{1,6}$")  # digits; four in every example seen (LIVE-LINK)
@@ -116,7 +125,7 @@ def normalise_number(number: str) -> str:
 
 
 def practice_search_url(
-    base_url: str, location: str, radius: int = DEFAULT_RADIUS_MILES, page: int = 1
+    base_url: str, location: str, radius: int | str = DEFAULT_RADIUS_MILES, page: int = 1
 ) -> str:
     query = dict(zip(SEARCH_PARAMETERS, (location, str(radius), "", "", str(page)), strict=True))
     return f"{base_url.rstrip('/')}{PRACTICES_PATH}?{urlencode(query)}"
@@ -132,7 +141,7 @@ def registrant_search_url(base_url: str, number: str, page: int = 1) -> str:
 
 
 def fetch_practices(
-    session, base_url: str, location: str, radius: int = DEFAULT_RADIUS_MILES, page: int = 1
+    session, base_url: str, location: str, radius: int | str = DEFAULT_RADIUS_MILES, page: int = 1
 ) -> tuple[str, int, str]:
     return session.fetch(practice_search_url(base_url, location, radius, page))
 
@@ -221,6 +230,29 @@ def iter_search_pages(
     """The practice search around `location`, page by page from `start_page` (see
     `scrapers.paging.result_pages`). GOsC places `location` itself: `latitude` and `longitude`
     are taken, as every paging register takes them, and not sent."""
+
+    def read_page(page: int) -> ResultPage:
+        url, status, text = fetch_practices(session, base_url, location, radius, page)
+        require_ok(url, status)
+        return parse_practices(text, url)
+
+    return result_pages(
+        read_page, lambda page: page.items, start_page=start_page, max_pages=max_pages
+    )
+
+
+def iter_register_pages(
+    session,
+    base_url: str,
+    *,
+    way: int = 0,
+    start_page: int = 1,
+    max_pages: int = MAX_PAGES_WHOLE_REGISTER,
+) -> Iterator[ResultPage]:
+    """Every practice on the register, page by page, asked the `way`-th of
+    WHOLE_REGISTER_WALKS. A register that does not allow it answers its first page with no
+    results (or a page not understood): the caller then searches place by place."""
+    _, location, radius = WHOLE_REGISTER_WALKS[way]
 
     def read_page(page: int) -> ResultPage:
         url, status, text = fetch_practices(session, base_url, location, radius, page)

@@ -1,8 +1,12 @@
-"""Walking one location search page by page, for the registers whose searches page (GOsC, GCC).
+"""Walking a search page by page, for the registers whose searches page (GOsC, GCC).
 
-Each of those modules offers `iter_search_pages(session, base_url, place, *, latitude,
-longitude, radius, start_page, max_pages)` built on `result_pages`, so a caller (the refresh)
-walks any of them through `scrapers.register_module(register)`.
+Each of those modules offers, built on `result_pages`, so a caller (the refresh) walks any of
+them through `scrapers.register_module(register)`:
+- `iter_search_pages(session, base_url, place, *, latitude, longitude, radius, start_page,
+  max_pages)`: one location search;
+- `WHOLE_REGISTER_WALKS` (what each way of listing the whole register asks, best evidence
+  first) and `iter_register_pages(session, base_url, *, way, start_page, max_pages)`: every
+  entry of the register, without a location.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from scrapers.errors import LayoutChanged
 from scrapers.records import ResultPage
 
 MAX_PAGES_PER_SEARCH = 200  # a search longer than this means paging is broken
+# A whole register: GOsC about 5,500 osteopaths, GCC about 4,000 chiropractors, 10 a page.
+MAX_PAGES_WHOLE_REGISTER = 2_000
 
 
 def result_pages(

@@ -175,6 +175,10 @@ class FakeRegister:
         self.faults: list[Fault] = []
         self.site_banner: dict[str, str] = {}  # register -> a banner on every page it serves
         self.cloudflare_script = False  # Cloudflare's JavaScript detections on every page
+        # Whether a search with no place lists the whole register, page by page, as GOsC's
+        # (every filter blank) and GCC's (no query) do; False: "no results", as a register
+        # that wants a place would answer.
+        self.whole_register = {"gosc": True, "gcc": True}
         self.peak_concurrency = dict.fromkeys(REGISTERS, 0)
         self._requests: list[RecordedRequest] = []
         self._active = dict.fromkeys(REGISTERS, 0)
@@ -379,6 +383,14 @@ def hcpc_surnames(fake: FakeRegister) -> str:
 
 
 def gosc_practice_search(fake: FakeRegister) -> str:
+    filters = ("location", "radius", "surname", "registration")
+    if not any(request.args.get(name, "").strip() for name in filters):
+        # Every filter blank: every practice, in the register's own order.
+        found = list(fake.gosc_practices) if fake.whole_register["gosc"] else []
+        page = _page(found, _page_number(), fake.page_size)
+        return render_template(
+            "gosc_practices.html", items=[(p, _osteopaths_at(fake, p)) for p in page]
+        )
     centre = fake.locate(request.args.get("location", ""))
     radius = float(request.args.get("radius") or 10)
     found = []
@@ -424,6 +436,9 @@ def gcc_results(fake: FakeRegister, offset: int = 0) -> str:
     number = args.get("chiro_registration_number", "").strip()
     if number:
         found = [c for c in fake.gcc if c.number == number]
+    elif not any(value.strip() for value in args.values()):
+        # No query: the whole register, in its own order.
+        found = list(fake.gcc) if fake.whole_register["gcc"] else []
     else:
         centre = _gcc_centre(fake)
         found = []

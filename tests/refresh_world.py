@@ -101,10 +101,11 @@ def clients_for(fake) -> registrations.RegisterClients:
 def run_refresh(data_dir, fake, table, registers=("gosc", "gcc"), **kwargs) -> dict:
     progress = kwargs.pop("progress", None)
     max_pages = kwargs.pop("max_pages", None)
+    whole_register = kwargs.pop("whole_register", True)  # False: the centres straight away
     clients = clients_for(fake)
     options = refresh.Options(
         clients=clients, postcodes=table, centres=leeds_centres(table),
-        max_pages=max_pages, progress=progress,
+        max_pages=max_pages, progress=progress, whole_register=whole_register,
     )  # fmt: skip
     try:
         return refresh.refresh(db.main_db_path(data_dir), list(registers), options, **kwargs)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import socket
 import threading
 
@@ -39,7 +38,7 @@ def test_429_and_500_answers_are_retried_and_the_refresh_completes(data_dir, pos
     assert summary["registers"]["gcc"]["practices"]["added"] == GCC_CHIROPRACTORS
 
 
-def test_a_search_that_keeps_failing_is_reported_and_nothing_is_retired(
+def test_a_centre_search_that_keeps_failing_is_reported_and_nothing_is_retired(
     data_dir, postcode_table, world
 ):
     run_refresh(data_dir, world, postcode_table, registers=("gosc",))
@@ -47,7 +46,9 @@ def test_a_search_that_keeps_failing_is_reported_and_nothing_is_retired(
     world.gosc_practices.remove(world.gosc_practices[0])  # gone, but the walk is incomplete
     world.fault("500", register="gosc", path="/register-search/practices/", times=4)
 
-    summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    summary = run_refresh(
+        data_dir, world, postcode_table, registers=("gosc",), whole_register=False
+    )
 
     report = summary["registers"]["gosc"]
     assert report["state"] == "done_with_errors"
@@ -176,7 +177,7 @@ def test_one_hcpc_outage_pauses_the_walk_instead_of_failing_it(
     assert max(clock["slept"]) == pytest.approx(60.0, abs=1.0)
 
 
-def test_one_outage_of_a_walked_register_pauses_the_walk_instead_of_failing_it(
+def test_one_outage_of_a_centre_walk_pauses_the_walk_instead_of_failing_it(
     data_dir, postcode_table, world
 ):
     """The walk asks for pages through the same clients as every check: after a failed page
@@ -193,8 +194,9 @@ def test_one_outage_of_a_walked_register_pauses_the_walk_instead_of_failing_it(
     config.update(REQUEST_INTERVAL=0.001, CONTACT="tests <tests@example.invalid>")
     clients = registrations.clients_from_config(config, sleep=sleep, clock=lambda: clock["now"])
     options = refresh.Options(
-        clients=clients, postcodes=postcode_table, centres=leeds_centres(postcode_table)
-    )
+        clients=clients, postcodes=postcode_table, centres=leeds_centres(postcode_table),
+        whole_register=False,
+    )  # fmt: skip
     try:
         summary = refresh.refresh(db.main_db_path(data_dir), ["gosc"], options)
     finally:
@@ -250,7 +252,7 @@ def test_search_keeps_answering_consistently_while_a_refresh_writes(
     assert max(hits for _, _, hits in seen) <= GOSC_PRACTICES
 
 
-def test_a_search_cut_off_by_the_page_cap_is_reported_and_nothing_is_retired(
+def test_a_centre_search_cut_off_by_the_page_cap_is_reported_and_nothing_is_retired(
     data_dir, postcode_table, world, monkeypatch
 ):
     run_refresh(data_dir, world, postcode_table, registers=("gosc",))
@@ -258,7 +260,9 @@ def test_a_search_cut_off_by_the_page_cap_is_reported_and_nothing_is_retired(
     world.gosc_practices.remove(world.gosc_practices[0])  # gone, but the walk is cut short
     monkeypatch.setattr(paging, "MAX_PAGES_PER_SEARCH", 1)
 
-    summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    summary = run_refresh(
+        data_dir, world, postcode_table, registers=("gosc",), whole_register=False
+    )
 
     report = summary["registers"]["gosc"]
     assert report["state"] == "done_with_errors"
@@ -322,8 +326,8 @@ def test_a_dry_run_while_a_register_is_down_says_why_as_it_goes_and_suggests_no_
     assert result.exit_code == 1
     notices = [line for line in result.stderr.splitlines() if line]
     reason = "register unavailable: robots.txt unreachable"
-    assert [re.sub(r"^GOsC: \S+ page 1: ", "", line) for line in notices] == [
-        f"{reason}; skipped, and waiting out the register's pause before going on "
+    assert [line.removeprefix("GOsC: whole register page 1: ") for line in notices] == [
+        f"{reason}; waiting out the register's pause, then asking for the same page again "
         f"({n} of 5 failures in a row)"
         for n in range(1, 5)
     ] + [f"{reason}; 5 failures in a row, so this register is left for now"]

@@ -8,6 +8,7 @@ import sys
 
 import click
 
+import scrapers
 from finder import db, refresh, registrations
 from finder.cli import cli, configure_logging, load_config, open_postcodes
 
@@ -39,9 +40,11 @@ def refresh_command(
 ) -> None:
     """Bring the directory up to date from the public registers.
 
-    GOsC and GCC: every practice and practitioner their location searches list, from search
-    centres covering the UK. HCPC: every physiotherapist in the directory re-checked by
-    number. Anyone a register no longer lists is retired (kept, out of search). Requests are
+    GOsC and GCC: every practice and practitioner on the register, paged through whole where
+    the register allows it, else from search centres covering the UK (the summary says which,
+    and why); each listed osteopath's GOsC entry is read once per refresh, so statuses stay
+    current. HCPC: every physiotherapist in the directory re-checked by number. Anyone a
+    register no longer lists is retired (kept, out of search). Requests are
     FINDER_REQUEST_INTERVAL seconds apart; Ctrl-C is safe: `--resume` goes on from the last
     page. The web service keeps answering throughout. While a register does not answer, a
     line says why and what the refresh does meanwhile.
@@ -134,6 +137,8 @@ def describe(result: dict) -> list[str]:
             f"{NAMES[register]}: {report['state']}, {report['pages']:,} pages/checks "
             f"in {_duration(report['seconds'])}"
         )
+        if report.get("walk"):
+            lines.append(f"  walked: {_walk_words(register, report)}")
         for kind in ("practices", "practitioners"):
             counts = report[kind]
             if register == "hcpc" and kind == "practices":
@@ -148,6 +153,16 @@ def describe(result: dict) -> list[str]:
         lines.append(f"  errors: {len(report['errors']):,}")
         lines.extend(f"    {e['where']}: {e['message']}" for e in report["errors"][:20])
     return lines
+
+
+def _walk_words(register: str, report: dict) -> str:
+    """'the whole register (no query)', or 'search centres, because ...'."""
+    if report["walk"].startswith("whole:"):
+        ways = scrapers.register_module(register).WHOLE_REGISTER_WALKS
+        walked = f"the whole register ({ways[int(report['walk'].removeprefix('whole:'))][0]})"
+    else:
+        walked = "search centres"
+    return f"{walked}, because {report['walk_note']}" if report["walk_note"] else walked
 
 
 def _why(result: dict) -> str:

@@ -1,6 +1,8 @@
 """Refresh: bring the directory and the registration cache up to date from the registers.
 
-- `walk`: the run over each register's search pages, resumable;
+- `walk`: the run over each register, resumable;
+- `searches`: walking GOsC and GCC, the whole register where it allows that, else searches
+  from centres; retiring what a complete walk did not see;
 - `centres`: where the GOsC and GCC searches are centred so they cover the UK;
 - `pages`: one results page turned into directory rows, in one transaction;
 - `recheck`: HCPC re-checks and the queue of numbers waiting for a check;

@@ -1,7 +1,8 @@
 """One register results page -> directory rows, and writing them as one transaction.
 
-`prepare_*` does every network step a page needs (GOsC names its osteopaths by an internal id,
-so a new id costs one registrant page, then is remembered) and geocodes practices from our
+`prepare_*` does every network step a page needs (GOsC names its osteopaths by an internal id
+and shows their status only on their registrant page, so each refresh reads each osteopath's
+page once, the first time a page of that run lists them) and geocodes practices from our
 postcode table. `apply_page` then writes practitioners, practices, links, the registrants' checks,
 what this run has seen, and the checkpoint together, so a reader or a crash sees the whole page
 or none of it: a resume after a crash reads again exactly the pages that were not saved.
@@ -65,24 +66,35 @@ def practice_row(register: str, practice: Practice, key: str, table) -> tuple[di
 
 def prepare_page(
     db: sqlite_utils.Database,
+    run_id: int,
     clients: RegisterClients,
     page: ResultPage,
     table: postcodes.PostcodeTable,
 ) -> PreparedPage:
-    """What a GOsC or GCC results page puts into the directory."""
+    """What a GOsC or GCC results page of refresh run `run_id` puts into the directory."""
     if page.register == "gosc":
-        return prepare_gosc(db, clients, page, table)
+        return prepare_gosc(db, run_id, clients, page, table)
     return prepare_gcc(page, table)
 
 
 def prepare_gosc(
     db: sqlite_utils.Database,
+    run_id: int,
     clients: RegisterClients,
     page: ResultPage,
     table: postcodes.PostcodeTable,
 ) -> PreparedPage:
     prepared = PreparedPage()
     known = dict(db.execute("select register_id, registration_number from gosc_registrants"))
+    # Registrant pages this run has read already (saved with the pages that listed them).
+    read = {
+        key
+        for (key,) in db.execute(
+            "select key from refresh_seen where run_id = ? and register = 'gosc' "
+            "and kind = 'registrant'",
+            (run_id,),
+        )
+    }
     for practice in page.items:
         if practice.register_id:
             key = f"gosc:{practice.register_id}"
@@ -93,12 +105,13 @@ def prepare_gosc(
         for link in practice.practitioners:
             if not link.register_id or not link.url:
                 continue  # an osteopath we cannot identify: not linked rather than guessed
-            if link.register_id not in known:
+            if link.register_id not in read:  # a status may have changed since the last run
                 registration = clients.ask(
                     "gosc",
                     lambda session, _base_url, url=link.url: gosc.read_registrant(session, url),
                 )
                 known[link.register_id] = registration.registration_number
+                read.add(link.register_id)
                 prepared.resolved.append(
                     (link.register_id, registration.registration_number, registration.name)
                 )
@@ -148,15 +161,16 @@ def apply_page(
 ) -> None:
     """Write the page, its registrants' checks and the checkpoint past it, in one transaction.
 
-    The GOsC ids resolved here are not resolved again, so their checks must land with them: a
-    crash between the two left osteopaths never checked (#15).
+    The GOsC registrant pages read here are not read again in this run, so their checks must
+    land with them: a crash between the two left osteopaths never checked (#15).
     """
     with transaction(db) as tx:
-        for name, number, reg_name in prepared.resolved:
+        for register_id, number, reg_name in prepared.resolved:
             tx.conn.execute(
                 "insert or replace into gosc_registrants values (?, ?, ?, ?)",
-                (name, number, reg_name, times.now_iso()),
+                (register_id, number, reg_name, times.now_iso()),
             )
+            _seen(tx, run_id, "gosc", "registrant", register_id, "read")
         # A listing is evidence too: what the page said is recorded as a check of each one.
         for found in prepared.registrations:
             registrations.record(tx, found.register, found.registration_number, found)

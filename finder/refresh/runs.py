@@ -32,8 +32,8 @@ class RefreshStopped(Exception):
 @dataclass(frozen=True)
 class Progress:
     register: str
-    done: int  # search centres walked (HCPC: practitioners checked)
-    total: int
+    done: int  # pages of a whole-register walk, or search centres walked (HCPC: checks)
+    total: int  # a whole-register walk: pages expected, from the last walk or the directory
     pages: int  # pages (HCPC: checks) so far in this run
     reason: str | None = None  # why the register did not answer, and what the refresh does now
 
@@ -43,6 +43,9 @@ class Options:
     clients: RegisterClients
     postcodes: PostcodeTable
     centres: dict[str, list[Centre]] | None = None  # planned from postcodes when None
+    # GOsC and GCC: list the whole register where it allows that, else search the centres.
+    # False walks the centres straight away (the bench compares the two).
+    whole_register: bool = True
     max_pages: int | None = None  # page budget for this invocation
     progress: Callable[[Progress], None] | None = None
     # Called with the register after each page (HCPC: check) is saved. Only tests set it: the
@@ -148,14 +151,19 @@ def without_url(error: Exception) -> str:
     return text.removesuffix(f" ({url})") if url else text
 
 
-def failure_notice(message: str, failures: int, most: int, *, stopping: bool) -> str:
-    """One line for someone watching: what went wrong, and what the refresh does about it."""
+def failure_notice(
+    message: str, failures: int, most: int, *, stopping: bool, skipped: bool = True
+) -> str:
+    """One line for someone watching: what went wrong, and what the refresh does about it
+    (a whole-register walk skips nothing: it asks for the same page again)."""
     if stopping:
         return f"{message}; {failures} failures in a row, so this register is left for now"
-    return (
-        f"{message}; skipped, and waiting out the register's pause before going on "
-        f"({failures} of {most} failures in a row)"
+    then = (
+        "skipped, and waiting out the register's pause before going on"
+        if skipped
+        else "waiting out the register's pause, then asking for the same page again"
     )
+    return f"{message}; {then} ({failures} of {most} failures in a row)"
 
 
 def set_state(db, run_id: int, register: str, state: str) -> None:
@@ -199,6 +207,8 @@ def summary(db: sqlite_utils.Database, run_id: int) -> dict:
         result["registers"][register] = {
             **counts,
             "state": progress["state"],
+            "walk": progress["walk"] or None,  # 'whole:N' | 'centres'; HCPC: None
+            "walk_note": progress["walk_note"],  # why the walk fell back to the centres
             "pages": progress["pages"],
             "seconds": round(progress["seconds"], 1),
             "unlocated": [{"practice": key, "reason": note} for key, note in unlocated],

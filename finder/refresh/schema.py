@@ -35,3 +35,11 @@ def create_refresh_tables(db: sqlite_utils.Database) -> None:
         "alter table practitioners add column retired_reason text",
     ):
         db.execute(statement)
+
+
+@MIGRATIONS()
+def add_walk_to_refresh_progress(db: sqlite_utils.Database) -> None:
+    """How a GOsC or GCC walk goes: 'whole:N' (the register's N-th way of listing every entry)
+    or 'centres' (searches place by place), and why it fell back to the centres."""
+    db.execute("alter table refresh_progress add column walk text not null default ''")
+    db.execute("alter table refresh_progress add column walk_note text")
