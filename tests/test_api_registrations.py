@@ -111,6 +111,7 @@ def test_a_public_check_answers_with_every_field(client, registers):
         "changed": False,
         "reason": None,
         "reason_code": None,
+        "register_notice": None,
     }
 
 
@@ -586,7 +587,7 @@ def test_the_openapi_document_describes_the_registration_endpoints(client):
     assert check["required"] == [
         "register", "registration_number", "outcome", "status_raw", "name_on_register",
         "name_match", "checked_at", "source_url", "evidence_sha256", "stale", "changed", "reason",
-        "reason_code",
+        "reason_code", "register_notice",
     ]  # fmt: skip
     assert sorted(spec["paths"]["/registrations/{register}/{number}"]["get"]["responses"]) == [
         "200", "202", "400", "401", "403", "429", "503",

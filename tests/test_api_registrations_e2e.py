@@ -105,7 +105,13 @@ def test_a_redesigned_page_never_says_not_found_nor_overwrites_the_good_answer(
     fresh = fresh.get_json()
     assert (fresh["outcome"], fresh["stale"]) == ("unknown", False)
     fake.clear_faults()
-    assert client.get("/api/v1/registrations/gcc/04567").get_json() == good
+    # The stored answer, unchanged, now says in plain words that it is the last one readable.
+    cached = client.get("/api/v1/registrations/gcc/04567").get_json()
+    assert cached["register_notice"].startswith("The GCC register changed its pages on ")
+    assert {**cached, "register_notice": None} == good
+    # A page understood again ends the notice.
+    again = client.get("/api/v1/registrations/gcc/04567?max_age_days=0", headers=headers)
+    assert again.get_json()["register_notice"] is None
 
 
 def test_bulk_csv_through_the_api_checks_every_register_and_keeps_extra_columns(

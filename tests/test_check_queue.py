@@ -127,6 +127,7 @@ def test_the_api_answers_202_with_retry_after_while_the_register_is_asked(slow_a
         "retry_after": 1,
         "message": "This registration is being checked with the HCPC register now and has "
         "not been checked here before: ask again in 1 second.",
+        "register_notice": None,
     }
     held.go.set()
     slow_app.extensions["background_checks"].submit([("hcpc", "PH123456")])[

@@ -150,3 +150,10 @@ def test_the_challenge_page_is_unknown_with_a_plain_reason_never_not_found(main_
         "register unavailable: 403 challenge page",
     )
     assert health.states(main_db)["hcpc"]["state"] == "unknown"  # no layout change either
+
+
+def test_a_page_understood_in_the_same_second_after_a_change_is_ok_again(main_db):
+    health.layout_changed(main_db, "gcc", "GCC results page: no x", "2026-12-07T09:00:00Z")
+    health.page_understood(main_db, "gcc", "2026-12-07T09:00:00Z")
+    assert health.states(main_db)["gcc"]["state"] == "ok"
+    assert health.notice(main_db, "gcc") is None

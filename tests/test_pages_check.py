@@ -503,3 +503,19 @@ def test_an_upload_needing_the_registers_for_over_100_numbers_gets_a_422_page(
     assert message.startswith("101 of these registrations are not fresh in the cache")
     assert "`finder check --csv`" in message
     assert registers.lookups == []
+
+
+def test_a_stored_answer_says_in_plain_words_when_the_registers_pages_changed(client, registers):
+    from finder import db
+    from finder.registrations import health
+
+    client.get("/check?register=hcpc&number=PH123456")  # asked, understood, stored
+    with db.open_main(client.application.config["DATA_DIR"]) as main:
+        health.layout_changed(main, "hcpc", "HCPC detail page: no x", "2026-12-07T09:00:00Z")
+    html = client.get("/check?register=hcpc&number=PH123456").data  # from the store
+    assert texts(html, ".register-notice") == [
+        "The HCPC register changed its pages on 7 December 2026, and we cannot read the new "
+        "ones yet: answers for it are the last ones we could read. Check the register itself "
+        "before relying on them."
+    ]
+    assert registers.lookups == [("hcpc", "PH123456")]

@@ -3,9 +3,9 @@ understood and of the last layout change, per register (table `register_health`,
 migration in `store`).
 
 Checks, refreshes and `finder registers selftest` (`selftest`: a few known numbers per register,
-FINDER_CANARY_NUMBERS) report here; `/healthz` and the check page
-read `states()`. A register whose last layout change is at or after its last understood page is
-`layout_changed`: its answers are the last known ones until someone corrects its parser.
+FINDER_CANARY_NUMBERS) report here; `/healthz`, the check page and the API read `states()` and
+`notice()`. A register with a layout change and no page understood since is `layout_changed`:
+its answers are the last known ones until someone corrects its parser.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from finder.db import atomic
 from finder.errors import InvalidInput
 from finder.registrations.clients import RegisterBusy, RegisterClients
 from finder.registrations.policy import normalise_number, normalise_register
-from finder.vocabulary import REGISTERS
+from finder.vocabulary import REGISTER_NAMES, REGISTERS
 from scrapers.errors import LayoutChanged, RegisterUnavailable, RobotsDisallowed
 
 OK = "ok"
@@ -35,7 +35,8 @@ def page_understood(db: Database, register: str, at: str | None = None) -> None:
     with atomic(db):
         db.execute(
             "insert into register_health (register, last_understood) values (?, ?) "
-            "on conflict (register) do update set last_understood = excluded.last_understood",
+            "on conflict (register) do update set last_understood = excluded.last_understood, "
+            "layout_change_reason = null",
             [register, stamp],
         )
 
@@ -49,14 +50,14 @@ def layout_changed(db: Database, register: str, reason: str, at: str | None = No
             "values (?, ?, ?) on conflict (register) do update set "
             "last_layout_change = excluded.last_layout_change, "
             "layout_change_reason = excluded.layout_change_reason",
-            [register, stamp, reason],
+            [register, stamp, reason or "page not understood"],
         )
 
 
 def states(db: Database) -> dict[str, dict]:
     """Per register, in the usual order: {"state": "ok" | "layout_changed" | "unknown",
     "last_understood": time or None, "last_layout_change": time or None, "reason": what was
-    missing at the last layout change, or None}."""
+    missing, while the layout change lasts; None once a page is understood again}."""
     rows = {
         row[0]: row[1:]
         for row in db.execute(
@@ -68,7 +69,7 @@ def states(db: Database) -> dict[str, dict]:
     for register in REGISTERS:
         understood, changed, reason = rows.get(register, (None, None, None))
         answer[register] = {
-            "state": _state(understood, changed),
+            "state": _state(understood, changed, reason),
             "last_understood": understood,
             "last_layout_change": changed,
             "reason": reason,
@@ -76,9 +77,25 @@ def states(db: Database) -> dict[str, dict]:
     return answer
 
 
-def _state(understood: str | None, changed: str | None) -> str:
-    if changed is not None and (understood is None or changed >= understood):
-        return LAYOUT_CHANGED  # the same second counts as changed: never claim ok by a tie
+def notice(db: Database, register: str) -> str | None:
+    """In plain words, when `register`'s pages changed and its answers are the last known
+    ones; None while its pages are understood."""
+    state = states(db)[register]
+    if state["state"] != LAYOUT_CHANGED:
+        return None
+    day = times.parse(state["last_layout_change"])
+    return (
+        f"The {REGISTER_NAMES[register]} register changed its pages on {day.day} "
+        f"{day:%B %Y}, and we cannot read the new ones yet: answers for it are the last ones "
+        "we could read. Check the register itself before relying on them."
+    )
+
+
+def _state(understood: str | None, changed: str | None, reason: str | None) -> str:
+    # The order of events decides, not the clock (both can fall in one second): a page
+    # understood clears the reason of the last change, a change sets it.
+    if changed is not None and reason is not None:
+        return LAYOUT_CHANGED
     return OK if understood is not None else UNKNOWN
 
 

@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from finder import db as database
 from finder import registrations
 from finder.errors import InvalidInput
-from finder.registrations import apikeys
+from finder.registrations import apikeys, health
 from finder.registrations.background import QueueFull, check_within
 from finder.vocabulary import NUMBER_EXAMPLES, REGISTER, plain_reason
 from finder.web.auth import (
@@ -96,11 +96,13 @@ def check():
             register=register,
             number=registrations.normalise_number(form["register"], form["number"]),
             retry_after=answer.retry_after,
+            notice=health.notice(get_db(), register["code"]),
         )
         return page, 202, waiting
     body = answer.result.to_dict()
+    notice = health.notice(get_db(), register["code"])
     page = render_template(
-        "check_result.html", form=form, errors={}, result=body, register=register
+        "check_result.html", form=form, errors={}, result=body, register=register, notice=notice
     )
     return page, 200, waiting
 

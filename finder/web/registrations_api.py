@@ -17,6 +17,7 @@ from flask import Blueprint, current_app, jsonify, request
 from finder import db as database
 from finder import registrations
 from finder.errors import FinderError, InvalidInput
+from finder.registrations import health
 from finder.registrations.background import check_within
 from finder.vocabulary import REGISTER_NAMES, seconds
 from finder.web.auth import (
@@ -67,7 +68,8 @@ def check(register: str, number: str):
         response = csv_download([registrations.flat_result(result)], filename)
         response.headers.update(waiting)
         return response
-    return jsonify(result.to_dict()), 200, waiting
+    body = {**result.to_dict(), "register_notice": health.notice(get_db(), result.register)}
+    return jsonify(body), 200, waiting
 
 
 def still_checking(register: str, number: str, retry_after: int):
@@ -83,6 +85,7 @@ def still_checking(register: str, number: str, retry_after: int):
             f"This registration is being checked with the {REGISTER_NAMES[register]} register "
             f"now and has not been checked here before: ask again in {seconds(retry_after)}."
         ),
+        "register_notice": health.notice(get_db(), register),
     }
     return jsonify(body), 202, {"Retry-After": str(retry_after)}
 

@@ -47,6 +47,12 @@ def _ok(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}, **_CSV}}
 
 
+_REGISTER_NOTICE = {
+    "type": ["string", "null"],
+    "description": "In plain words, when the register changed its pages and its answers are the "
+    "last ones finder could read (GET /healthz has the times); null while they are understood",
+}
+
 SCHEMAS = {
     "RegistrationCheck": {
         "type": "object",
@@ -64,6 +70,7 @@ SCHEMAS = {
             "changed",
             "reason",
             "reason_code",
+            "register_notice",
         ],  # fmt: skip
         "properties": {
             "register": {"type": "string", "enum": list(REGISTERS)},
@@ -96,6 +103,7 @@ SCHEMAS = {
                 "enum": [*REASON_CODES, "other", None],
                 "description": "The reason as a stable code (null when there is none)",
             },
+            "register_notice": _REGISTER_NOTICE,
         },
     },
     "CheckInProgress": {
@@ -107,6 +115,7 @@ SCHEMAS = {
             "status": {"type": "string", "enum": ["checking"]},
             "retry_after": {"type": "integer", "minimum": 1, "description": "Seconds"},
             "message": {"type": "string"},
+            "register_notice": _REGISTER_NOTICE,
         },
     },
     "RegistrationHistory": {
