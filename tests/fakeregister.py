@@ -189,8 +189,11 @@ class FakeRegister:
     # -- data -------------------------------------------------------------------------------
 
     def add_place(self, name: str, lat: float, lon: float) -> None:
-        """Teach the default `locate` a searchable location (a postcode or town)."""
+        """Teach the register a searchable location (a postcode or town), before `locate`."""
         self.places[_key(name)] = (lat, lon)
+
+    def where(self, location: str) -> tuple[float, float] | None:
+        return self.places.get(_key(location)) or self.locate(location)
 
     def add_hcpc(self, number: str, name: str, **fields) -> HcpcRegistrant:
         registrant = HcpcRegistrant(number.upper(), name, **fields)
@@ -391,7 +394,7 @@ def gosc_practice_search(fake: FakeRegister) -> str:
         return render_template(
             "gosc_practices.html", items=[(p, _osteopaths_at(fake, p)) for p in page]
         )
-    centre = fake.locate(request.args.get("location", ""))
+    centre = fake.where(request.args.get("location", ""))
     radius = float(request.args.get("radius") or 10)
     found = []
     if centre is not None:
@@ -456,7 +459,7 @@ def _gcc_centre(fake: FakeRegister) -> tuple[float, float] | None:
     try:
         return float(request.args["chiro_latitude"]), float(request.args["chiro_longitude"])
     except (KeyError, ValueError):
-        return fake.locate(request.args.get("chiro_postcode", ""))
+        return fake.where(request.args.get("chiro_postcode", ""))
 
 
 def _osteopaths_at(fake: FakeRegister, practice: FakePractice) -> list[Osteopath]:

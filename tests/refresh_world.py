@@ -66,6 +66,32 @@ def populate(fake, table: postcodes.PostcodeTable) -> None:
         fake.add_hcpc(f"PH{910000 + index}", made_up_name(index + 800))
 
 
+def populate_uk(fake, table: postcodes.PostcodeTable, practices: int, chiropractors: int):
+    """Practices and chiropractors at real postcodes spread over every area of the table (the
+    Channel Islands and Man aside): GOsC practices with one or two osteopaths each, one in
+    seven of them also at a second practice; GCC chiropractors with one practice each."""
+    rows = [row for row in centres.located_postcodes(table)]
+    step = len(rows) // (practices + chiropractors)
+    spread = rows[::step]
+    gosc_places, gcc_places = spread[:practices], spread[practices : practices + chiropractors]
+    clinics = [
+        fake.add_gosc_practice(
+            f"Osteo Rooms {index:04d}", (f"{index} Example Lane",), postcode, lat, lon
+        )
+        for index, (postcode, lat, lon) in enumerate(gosc_places)
+    ]
+    number = 70000
+    for index, clinic in enumerate(clinics):
+        for _ in range(1 + index % 2):
+            at = [clinic] if number % 7 else [clinic, clinics[(index + 5) % len(clinics)]]
+            fake.add_gosc(str(number), made_up_name(number % 1000), at)
+            number += 1
+    for index, (postcode, lat, lon) in enumerate(gcc_places):
+        clinic = fake.add_practice(f"Chiro Place {index:04d}", (f"{index} Sample Way",),
+                                   postcode, lat, lon)  # fmt: skip
+        fake.add_gcc(f"{20000 + index:05d}", made_up_name(index + 300), [clinic])
+
+
 def leeds_centres(table: postcodes.PostcodeTable) -> dict:
     districts = [d for d in centres.districts(table) if d[0].startswith("LS")]
     return {

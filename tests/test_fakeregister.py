@@ -284,3 +284,18 @@ def test_redesign_switches_a_register_to_a_page_no_parser_knows(session, fake):
         check("gcc", session, fake, "04567")
     fake.clear_faults()
     assert check("gcc", session, fake, "04567").outcome == "registered"
+
+
+def test_the_fake_lists_each_whole_register_page_by_page_until_told_not_to(session, fake):
+    spread_practices(fake, 24, CENTRE, "North")
+    practices = [p.name for page in gosc.iter_register_pages(session, fake.base_url("gosc"))
+                 for p in page.items]  # fmt: skip
+    assert practices == [p.name for p in fake.gosc_practices]
+    chiropractors = [c.registration_number for page in gcc.iter_register_pages(
+        session, fake.base_url("gcc")) for c in page.items]  # fmt: skip
+    assert chiropractors == [c.number for c in fake.gcc]
+
+    fake.whole_register.update(gosc=False, gcc=False)
+
+    assert list(gosc.iter_register_pages(session, fake.base_url("gosc"))) == []
+    assert list(gcc.iter_register_pages(session, fake.base_url("gcc"))) == []

@@ -362,3 +362,17 @@ def test_a_card_without_the_status_label_names_what_is_missing():
     assert caught.value.reason == (
         "GCC results page: a result card lacks Registration Number:, Registration Status:"
     )
+
+
+def test_the_whole_register_pages_by_offset_with_no_query():
+    session = StubSession(
+        {
+            f"{BASE}/search/chiro_results": "gcc_postcode_p0.html",
+            f"{BASE}/search/chiro_results/P10": "gcc_postcode_p10.html",
+        }
+    )
+    pages = list(gcc.iter_register_pages(session, BASE))
+    assert ([len(p.items) for p in pages], session.asked) == (
+        [10, 3],
+        [f"{BASE}/search/chiro_results", f"{BASE}/search/chiro_results/P10"],
+    )

@@ -470,3 +470,24 @@ def test_a_registrant_page_without_a_status_row_names_it():
     with pytest.raises(LayoutChanged) as caught:
         gosc.parse_registrant(text, URL)
     assert caught.value.reason == "GOsC registrant page: no Registration status"
+
+
+def test_the_whole_register_is_asked_with_every_filter_blank_then_from_coventry():
+    blank, coventry = (
+        gosc.practice_search_url(BASE, location, radius, 1)
+        for _, location, radius in gosc.WHOLE_REGISTER_WALKS
+    )
+    session = StubSession(
+        {
+            blank: (200, "gosc_practices_p1.html"),
+            blank.replace("p=1", "p=2"): (200, "gosc_practices_end.html"),
+            coventry: (200, "gosc_practices_end.html"),
+        }
+    )
+    pages = list(gosc.iter_register_pages(session, BASE))
+    assert [len(p.items) for p in pages] == [3]
+    assert (
+        blank == f"{BASE}/register-search/practices/?location=&radius=&surname=&registration=&p=1"
+    )
+    assert list(gosc.iter_register_pages(session, BASE, way=1)) == []
+    assert coventry.endswith("?location=CV4+7AU&radius=1000&surname=&registration=&p=1")
