@@ -128,10 +128,12 @@ def run_refresh(data_dir, fake, table, registers=("gosc", "gcc"), **kwargs) -> d
     progress = kwargs.pop("progress", None)
     max_pages = kwargs.pop("max_pages", None)
     whole_register = kwargs.pop("whole_register", True)  # False: the centres straight away
+    max_retire_share = kwargs.pop("max_retire_share", 0.2)
     clients = clients_for(fake)
     options = refresh.Options(
         clients=clients, postcodes=table, centres=leeds_centres(table),
         max_pages=max_pages, progress=progress, whole_register=whole_register,
+        max_retire_share=max_retire_share,
     )  # fmt: skip
     try:
         return refresh.refresh(db.main_db_path(data_dir), list(registers), options, **kwargs)

@@ -369,3 +369,34 @@ def test_replace_sample_removes_it_and_asks_the_register_only_about_real_numbers
     assert database.execute("select registration_number, source from practitioners").fetchall() == [
         ("PH910001", "import")
     ]
+
+
+def test_a_walk_that_no_longer_finds_a_third_of_a_register_retires_nothing_and_says_so(
+    data_dir, postcode_table, world
+):
+    run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    gone = world.gosc_practices[: GOSC_PRACTICES // 3]
+    for practice in gone:
+        world.gosc_practices.remove(practice)
+        for osteopath in world.gosc:
+            if practice in osteopath.practices:
+                osteopath.practices.remove(practice)
+
+    summary = run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    report = summary["registers"]["gosc"]
+    assert report["practices"]["retired"] == 0
+    assert [e["message"] for e in report["errors"]] == [
+        f"the walk no longer found {len(gone)} of the {GOSC_PRACTICES} GOSC practices listed "
+        "here: more than a refresh should retire at once, so none was retired. If the register "
+        "really lists that many fewer, run the refresh again with --retire-any-share."
+    ]
+    with db.open_main(data_dir) as database:
+        listed = database.execute(
+            "select count(*) from practices where source = 'gosc' and retired_at is null"
+        ).fetchone()[0]
+    assert listed == GOSC_PRACTICES
+
+    allowed = run_refresh(
+        data_dir, world, postcode_table, registers=("gosc",), max_retire_share=1.0
+    )
+    assert allowed["registers"]["gosc"]["practices"]["retired"] == len(gone)

@@ -29,6 +29,12 @@ NAMES = {"gosc": "GOsC", "gcc": "GCC", "hcpc": "HCPC"}
     is_flag=True,
     help="Remove the sample directory (finder demo) from this folder first.",
 )
+@click.option(
+    "--retire-any-share",
+    is_flag=True,
+    help="Retire whatever a complete walk no longer finds, even more than a fifth of a "
+    "register's practices (refused otherwise, as a register listing fewer is likelier).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def refresh_command(
     register: str,
@@ -36,6 +42,7 @@ def refresh_command(
     dry_run: bool,
     max_pages: int | None,
     replace_sample: bool,
+    retire_any_share: bool,
     as_json: bool,
 ) -> None:
     """Bring the directory up to date from the public registers.
@@ -44,7 +51,9 @@ def refresh_command(
     the register allows it, else from search centres covering the UK (the summary says which,
     and why); each listed osteopath's GOsC entry is read once per refresh, so statuses stay
     current. HCPC: every physiotherapist in the directory re-checked by number. Anyone a
-    register no longer lists is retired (kept, out of search). Requests are
+    register no longer lists is retired (kept, out of search), unless that is more than a
+    fifth of a register's practices at once: then nothing is retired and the summary says so
+    (--retire-any-share allows it). Requests are
     FINDER_REQUEST_INTERVAL seconds apart; Ctrl-C is safe: `--resume` goes on from the last
     page. The web service keeps answering throughout. While a register does not answer, a
     line says why and what the refresh does meanwhile.
@@ -86,7 +95,8 @@ def refresh_command(
         bar.update(update.done - bar.pos)
 
     options = refresh.Options(clients=clients, postcodes=table, max_pages=max_pages,
-                              progress=progress)  # fmt: skip
+                              progress=progress,
+                              max_retire_share=1.0 if retire_any_share else 0.2)  # fmt: skip
     try:
         result = refresh.refresh(
             db.main_db_path(data_dir), registers, options, resume=resume, dry_run=dry_run,

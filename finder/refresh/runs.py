@@ -47,6 +47,10 @@ class Options:
     # False walks the centres straight away (the bench compares the two).
     whole_register: bool = True
     max_pages: int | None = None  # page budget for this invocation
+    # A complete walk that no longer lists more than this share of a register's practices is
+    # more likely a register listing fewer than it should (a filter ignored, a page cut short)
+    # than that many closures: it retires nothing and says so. 1.0 lets any share go.
+    max_retire_share: float = 0.2
     progress: Callable[[Progress], None] | None = None
     # Called with the register after each page (HCPC: check) is saved. Only tests set it: the
     # crash test kills the process there, at a point it chooses.

@@ -24,6 +24,7 @@ from typing import Any
 import scrapers
 from finder import directory
 from finder.db import transaction
+from finder.errors import FinderError
 from finder.refresh import centres as centre_plans
 from finder.refresh import recheck as refresh_checks
 from finder.refresh.pages import apply_page, prepare_page
@@ -92,7 +93,7 @@ def walk_register(db, run_id: int, register: str, options: Options, budget: Page
     if walk == "centres" and not _walk_centres(db, run_id, register, options, budget):
         return
     refresh_checks.drain_queue(db, run_id, register, options, budget)
-    _finish_walk(db, run_id, register)
+    _finish_walk(db, run_id, register, options.max_retire_share)
 
 
 def _set_walk(db, run_id: int, register: str, walk: str, note: str | None = None) -> None:
@@ -316,7 +317,20 @@ def _report(
         options.progress(Progress(register, done, total, pages, reason))
 
 
-def _finish_walk(db, run_id: int, register: str) -> None:
+MASS_RETIREMENT_FLOOR = 10  # so few closures never need the share check
+
+
+def _refuse_mass_retirement(db, run_id: int, register: str, gone: int, listed: int) -> None:
+    message = (
+        f"the walk no longer found {gone} of the {listed} {register.upper()} practices listed "
+        "here: more than a refresh should retire at once, so none was retired. If the register "
+        "really lists that many fewer, run the refresh again with --retire-any-share."
+    )
+    record_error(db, run_id, register, "retiring", FinderError(message), skipped=True)
+    set_state(db, run_id, register, "done_with_errors")
+
+
+def _finish_walk(db, run_id: int, register: str, max_retire_share: float) -> None:
     skipped = db.execute(
         "select count(*) from refresh_errors where run_id = ? and register = ? and skipped",
         (run_id, register),
@@ -335,6 +349,13 @@ def _finish_walk(db, run_id: int, register: str) -> None:
                 (register, run_id, register, "practice"),
             )
         ]
+        listed = tx.conn.execute(
+            "select count(*) from practices where source = ? and retired_at is null", (register,)
+        ).fetchone()[0]
+        if len(gone_practices) > max(MASS_RETIREMENT_FLOOR, max_retire_share * listed):
+            tx.conn.rollback()
+            _refuse_mass_retirement(db, run_id, register, len(gone_practices), listed)
+            return
         gone_practitioners = tx.conn.execute(
             f"select register, registration_number from practitioners where register = ? "
             f"and source = ? and retired_at is null "
