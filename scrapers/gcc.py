@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlencode
 
 from bs4 import BeautifulSoup, Tag
@@ -125,12 +125,6 @@ def fetch_by_number(session, base_url: str, number: str) -> tuple[str, int, str]
     return session.fetch(number_search_url(base_url, number))
 
 
-def fetch_by_postcode(
-    session, base_url: str, postcode: str, latitude: float, longitude: float, offset: int = 0
-) -> tuple[str, int, str]:
-    return session.fetch(postcode_search_url(base_url, postcode, latitude, longitude, offset))
-
-
 def parse_results(text: str, url: str) -> ResultPage:
     """Pure: one page of result cards; items are Registration records.
 
@@ -178,15 +172,10 @@ def iter_search_pages(
     `scrapers.paging.result_pages`), following /P{offset}. GCC chooses the radius itself:
     `radius` is taken, as every paging register takes it, and not sent."""
 
-    def read_page(page: int) -> ResultPage:
-        offset = (page - 1) * PAGE_SIZE
-        url, status, text = fetch_by_postcode(
-            session, base_url, postcode, latitude, longitude, offset
-        )
-        require_ok(url, status)
-        return parse_results(text, url)
+    def url(offset: int) -> str:
+        return postcode_search_url(base_url, postcode, latitude, longitude, offset)
 
-    return result_pages(read_page, _numbers, start_page=start_page, max_pages=max_pages)
+    return _result_pages(session, url, start_page, max_pages)
 
 
 def iter_register_pages(
@@ -201,9 +190,18 @@ def iter_register_pages(
     WHOLE_REGISTER_WALKS. A register that does not allow it answers its first page with no
     results (or a page not understood): the caller then searches place by place."""
     _, query = WHOLE_REGISTER_WALKS[way]
+    return _result_pages(
+        session, lambda offset: results_url(base_url, query, offset), start_page, max_pages
+    )
+
+
+def _result_pages(
+    session, url_at: Callable[[int], str], start_page: int, max_pages: int
+) -> Iterator[ResultPage]:
+    """The results pages at url_at(offset), /P{offset} moving on PAGE_SIZE a page."""
 
     def read_page(page: int) -> ResultPage:
-        url, status, text = session.fetch(results_url(base_url, query, (page - 1) * PAGE_SIZE))
+        url, status, text = session.fetch(url_at((page - 1) * PAGE_SIZE))
         require_ok(url, status)
         return parse_results(text, url)
 

@@ -230,15 +230,7 @@ def iter_search_pages(
     """The practice search around `location`, page by page from `start_page` (see
     `scrapers.paging.result_pages`). GOsC places `location` itself: `latitude` and `longitude`
     are taken, as every paging register takes them, and not sent."""
-
-    def read_page(page: int) -> ResultPage:
-        url, status, text = fetch_practices(session, base_url, location, radius, page)
-        require_ok(url, status)
-        return parse_practices(text, url)
-
-    return result_pages(
-        read_page, lambda page: page.items, start_page=start_page, max_pages=max_pages
-    )
+    return _practice_pages(session, base_url, location, radius, start_page, max_pages)
 
 
 def iter_register_pages(
@@ -253,6 +245,13 @@ def iter_register_pages(
     WHOLE_REGISTER_WALKS. A register that does not allow it answers its first page with no
     results (or a page not understood): the caller then searches place by place."""
     _, location, radius = WHOLE_REGISTER_WALKS[way]
+    return _practice_pages(session, base_url, location, radius, start_page, max_pages)
+
+
+def _practice_pages(
+    session, base_url: str, location: str, radius, start_page: int, max_pages: int
+) -> Iterator[ResultPage]:
+    """The practice search's pages for `location` and `radius`, from `start_page`."""
 
     def read_page(page: int) -> ResultPage:
         url, status, text = fetch_practices(session, base_url, location, radius, page)
