@@ -4,15 +4,13 @@ by checks and shown by /healthz."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from fakeregister import fake_register
+from pages import read
 
 from finder import registrations
 from finder.registrations import RegisterClients, health
-
-FILES = Path(__file__).parent / "files"
 
 
 @pytest.fixture
@@ -120,7 +118,7 @@ class _OnePage:
     """A session that answers every request with one saved page, as the register would."""
 
     def __init__(self, name: str) -> None:
-        self.text = (FILES / name).read_text(encoding="utf-8")
+        self.text = read(name)
 
     def fetch(self, url, params=None):
         return url, 200, self.text

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
+from pages import FILES, read
 
 from scrapers import OUTCOMES, REGISTERED, UNKNOWN, gcc, parse_file
 from scrapers.errors import LayoutChanged, RegisterUnavailable
 from scrapers.records import Practice, Registration
 
-FILES = Path(__file__).parent / "files"
 URL = "https://www.gcc-uk.org/search/chiro_results?chiro_registration_number=04567"
-
-
-def read(name: str) -> str:
-    return (FILES / name).read_text(encoding="utf-8")
 
 
 def card_page(status: str = "Practising", number: str = "09234") -> str:

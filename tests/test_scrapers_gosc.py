@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
-from pathlib import Path
 
 import pytest
+from pages import FILES, read
 
 from scrapers import OUTCOMES, REGISTERED, UNKNOWN, gosc, parse_file
 from scrapers.errors import LayoutChanged, RegisterUnavailable
 from scrapers.records import Practice, PractitionerLink, Registration, ResultPage
 
-FILES = Path(__file__).parent / "files"
 BASE = "https://www.osteopathy.org.uk"
 URL = f"{BASE}/register-search/practices/?location=ZX1+2AB&radius=10&surname=&registration=&p=1"
-
-
-def read(name: str) -> str:
-    return (FILES / name).read_text(encoding="utf-8")
 
 
 def registrant_page(status: str = "Registered", since: str = "14 March 2011") -> str:

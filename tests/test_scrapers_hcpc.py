@@ -6,20 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
+from pages import FILES, read
 
 from scrapers import OUTCOMES, REGISTERED, UNKNOWN, hcpc, main, parse_file
 from scrapers.errors import LayoutChanged, RegisterUnavailable
 from scrapers.records import NotFound, Registration
 
-FILES = Path(__file__).parent / "files"
 URL = "https://www.hcpc-uk.org/check-the-register/professional-registration-detail/?query=PH123456&profession=PH"
 
 
 def parse(name: str) -> Registration | NotFound:
-    return hcpc.parse_detail((FILES / name).read_text(encoding="utf-8"), URL)
+    return hcpc.parse_detail(read(name), URL)
 
 
 def detail_page(status: str = "Registered", period: str = "01/05/2024 to 30/04/2026") -> str:
@@ -191,7 +190,7 @@ PARSEABLE = [
 @pytest.mark.parametrize("name", PARSEABLE)
 def test_invariants_hold_on_every_registrant_page(name):
     record = parse(name)
-    text = (FILES / name).read_text(encoding="utf-8")
+    text = read(name)
     assert record.outcome in OUTCOMES
     assert (record.outcome == REGISTERED) == (record.status_raw.casefold() == "registered")
     assert record.page_sha256 == hashlib.sha256(text.encode()).hexdigest()
