@@ -88,3 +88,4 @@ def main_db(data_dir):
 
 
 from browser import browser, live_server  # noqa: E402, F401  (fixtures for the browser tests)
+from refresh_world import world  # noqa: E402, F401  (the fake registers over Leeds)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from fakeregister import fake_register
+from faketime import FakeTime
 
 from finder import db, refresh, registrations
 from finder.places import postcodes
@@ -118,23 +120,41 @@ def leeds_world(postcode_table):
         yield fake
 
 
-def clients_for(fake) -> registrations.RegisterClients:
-    config = {f"{r.upper()}_URL": fake.base_url(r) for r in ("hcpc", "gosc", "gcc")}
-    config.update(REQUEST_INTERVAL=0, CONTACT="tests <tests@example.invalid>")
-    return registrations.clients_from_config(config, sleep=lambda seconds: None)
+@pytest.fixture
+def world(postcode_table):
+    """The fake registers over Leeds, for one test (conftest makes it everyone's fixture)."""
+    with leeds_world(postcode_table) as fake:
+        yield fake
 
 
-def run_refresh(data_dir, fake, table, registers=("gosc", "gcc"), **kwargs) -> dict:
-    progress = kwargs.pop("progress", None)
-    max_pages = kwargs.pop("max_pages", None)
-    whole_register = kwargs.pop("whole_register", True)  # False: the centres straight away
-    max_retire_share = kwargs.pop("max_retire_share", 0.2)
-    clients = clients_for(fake)
+def clients_at(urls: dict, interval: float = 0, time: FakeTime | None = None):
+    """Register clients for the registers at `urls`. Without `time` nothing ever waits; with
+    it, the pause after an outage is slept on that clock (a minute costs nothing)."""
+    config = {f"{r.upper()}_URL": url for r, url in urls.items()}
+    config.update(REQUEST_INTERVAL=interval, CONTACT="tests <tests@example.invalid>")
+    if time is None:
+        return registrations.clients_from_config(config, sleep=lambda seconds: None)
+    return registrations.clients_from_config(config, sleep=time.sleep, clock=time.clock)
+
+
+def clients_for(fake, interval: float = 0, time: FakeTime | None = None):
+    urls = {r: fake.base_url(r) for r in ("hcpc", "gosc", "gcc")}
+    return clients_at(urls, interval, time)
+
+
+# run_refresh's keywords that are refresh.Options fields; any other goes to refresh.refresh.
+OPTION_KEYWORDS = ("progress", "max_pages", "whole_register", "max_retire_share")
+
+
+def run_refresh(
+    data_dir, fake, table, registers=("gosc", "gcc"), *, interval=0, time=None, **kwargs
+):
+    """A refresh of `registers` on the fake registers, searching the Leeds centres."""
+    chosen = {name: kwargs.pop(name) for name in OPTION_KEYWORDS if name in kwargs}
+    clients = clients_for(fake, interval, time)
     options = refresh.Options(
-        clients=clients, postcodes=table, centres=leeds_centres(table),
-        max_pages=max_pages, progress=progress, whole_register=whole_register,
-        max_retire_share=max_retire_share,
-    )  # fmt: skip
+        clients=clients, postcodes=table, centres=leeds_centres(table), **chosen
+    )
     try:
         return refresh.refresh(db.main_db_path(data_dir), list(registers), options, **kwargs)
     finally:
@@ -196,9 +216,7 @@ def refresh_in_child(argv: list[str]) -> None:
 
     data_dir, urls, register, kill_after, mode = argv
     table = postcodes.PostcodeTable(db.postcodes_db_path(data_dir))
-    config = {f"{r.upper()}_URL": url for r, url in json.loads(urls).items()}
-    config.update(REQUEST_INTERVAL=0, CONTACT="tests <tests@example.invalid>")
-    clients = registrations.clients_from_config(config, sleep=lambda seconds: None)
+    clients = clients_at(json.loads(urls))
     saved = []
 
     def die_after_the_chosen_page(register_saved: str) -> None:

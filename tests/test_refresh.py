@@ -13,17 +13,10 @@ from refresh_world import (
     UNKNOWN_POSTCODE,
     directory_tables,
     leeds_centres,
-    leeds_world,
     run_refresh,
 )
 
 from finder import db, directory, refresh
-
-
-@pytest.fixture
-def world(postcode_table):
-    with leeds_world(postcode_table) as fake:
-        yield fake
 
 
 def expected_links(fake) -> set:

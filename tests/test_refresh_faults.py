@@ -6,24 +6,18 @@ import socket
 import threading
 
 import pytest
+from faketime import FakeTime
 from refresh_world import (
     GCC_CHIROPRACTORS,
     GOSC_PRACTICES,
     directory_tables,
     leeds_centres,
-    leeds_world,
     run_refresh,
 )
 
-from finder import db, refresh, registrations, search
+from finder import db, registrations, search
 from finder.directory import importer
 from scrapers import paging
-
-
-@pytest.fixture
-def world(postcode_table):
-    with leeds_world(postcode_table) as fake:
-        yield fake
 
 
 def test_429_and_500_answers_are_retried_and_the_refresh_completes(data_dir, postcode_table, world):
@@ -157,24 +151,14 @@ def test_one_hcpc_outage_pauses_the_walk_instead_of_failing_it(
     rather than fail the next checks at once (which counted as failures and stopped it)."""
     importer.import_csv(main_db, PROVIDERS.encode(), postcode_table)
     world.fault("500", register="hcpc", times=4)  # one check's every attempt
-    clock = {"now": 0.0, "slept": []}
-
-    def sleep(seconds):
-        clock["slept"].append(seconds)
-        clock["now"] += seconds
-
-    config = {f"{r.upper()}_URL": world.base_url(r) for r in ("hcpc", "gosc", "gcc")}
-    config.update(REQUEST_INTERVAL=0.001, CONTACT="tests <tests@example.invalid>")
-    clients = registrations.clients_from_config(config, sleep=sleep, clock=lambda: clock["now"])
-    options = refresh.Options(clients=clients, postcodes=postcode_table)
-    try:
-        summary = refresh.refresh(db.main_db_path(data_dir), ["hcpc"], options)
-    finally:
-        clients.close()
+    time = FakeTime()
+    summary = run_refresh(
+        data_dir, world, postcode_table, registers=("hcpc",), interval=0.001, time=time
+    )
     hcpc = summary["registers"]["hcpc"]
     assert hcpc["state"] == "done_with_errors"
     assert hcpc["pages"] == 2  # the two checks after the pause asked the register
-    assert max(clock["slept"]) == pytest.approx(60.0, abs=1.0)
+    assert max(time.sleeps) == pytest.approx(60.0, abs=1.0)
 
 
 def test_one_outage_of_a_centre_walk_pauses_the_walk_instead_of_failing_it(
@@ -184,29 +168,17 @@ def test_one_outage_of_a_centre_walk_pauses_the_walk_instead_of_failing_it(
     the register is left alone for a minute, and the walk waits that out before the next
     search rather than fail the following searches at once."""
     world.fault("500", register="gosc", path="/register-search/practices/", times=4)
-    clock = {"now": 0.0, "slept": []}
-
-    def sleep(seconds):
-        clock["slept"].append(seconds)
-        clock["now"] += seconds
-
-    config = {f"{r.upper()}_URL": world.base_url(r) for r in ("hcpc", "gosc", "gcc")}
-    config.update(REQUEST_INTERVAL=0.001, CONTACT="tests <tests@example.invalid>")
-    clients = registrations.clients_from_config(config, sleep=sleep, clock=lambda: clock["now"])
-    options = refresh.Options(
-        clients=clients, postcodes=postcode_table, centres=leeds_centres(postcode_table),
-        whole_register=False,
+    time = FakeTime()
+    summary = run_refresh(
+        data_dir, world, postcode_table, registers=("gosc",), whole_register=False,
+        interval=0.001, time=time,
     )  # fmt: skip
-    try:
-        summary = refresh.refresh(db.main_db_path(data_dir), ["gosc"], options)
-    finally:
-        clients.close()
     gosc = summary["registers"]["gosc"]
     assert gosc["state"] == "done_with_errors"
     assert [error["message"].split(" (")[0] for error in gosc["errors"]] == [
         "register unavailable: HTTP 500 after 4 attempts"
     ]
-    assert max(clock["slept"]) == pytest.approx(60.0, abs=1.0)
+    assert max(time.sleeps) == pytest.approx(60.0, abs=1.0)
 
 
 def test_search_keeps_answering_consistently_while_a_refresh_writes(
@@ -293,16 +265,12 @@ def cli_without_waiting(runner, monkeypatch, postcode_table, world):
     monkeypatch.setattr(
         "finder.refresh.centres.plan_for", lambda table, register: leeds_centres(table)[register]
     )
-    clock = {"now": 0.0}
-
-    def sleep(seconds: float) -> None:
-        clock["now"] += seconds
-
+    time = FakeTime()
     make_clients = registrations.clients_from_config
     monkeypatch.setattr(
         registrations,
         "clients_from_config",
-        lambda config: make_clients(config, sleep=sleep, clock=lambda: clock["now"]),
+        lambda config: make_clients(config, sleep=time.sleep, clock=time.clock),
     )
     return runner
 

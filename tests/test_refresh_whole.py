@@ -16,7 +16,6 @@ from refresh_world import (
     GOSC_PRACTICES,
     clients_for,
     directory_tables,
-    leeds_world,
     locator,
     populate_uk,
     run_refresh,
@@ -29,12 +28,6 @@ from finder.vocabulary import KM_PER_MILE
 from scrapers import paging
 
 UK_PRACTICES, UK_CHIROPRACTORS = 600, 400
-
-
-@pytest.fixture
-def world(postcode_table):
-    with leeds_world(postcode_table) as fake:
-        yield fake
 
 
 def test_a_full_refresh_of_the_uk_reads_each_page_once(data_dir, postcode_table):
