@@ -10,55 +10,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from stubregisters import ELLIS_CSV_ROW, PAGE_HASH, StubRegisters, registration
 
 from finder import registrations
 from finder.registrations import apikeys
 from finder.web.ratelimit import RateLimiter
 from scrapers.errors import LayoutChanged, RegisterUnavailable
-from scrapers.records import NotFound, Registration
-
-PAGE_HASH = "ab" * 32
-
-
-def registration(register="hcpc", number="PH123456", name="Ellis Example", **fields):
-    base = {
-        "hcpc": ("physiotherapist", "Registered", "registered"),
-        "gosc": ("osteopath", "Registered", "registered"),
-        "gcc": ("chiropractor", "Practising", "registered"),
-    }[register]
-    values = {
-        "profession": base[0],
-        "status_raw": base[1],
-        "outcome": base[2],
-        "outcome_reason": None,
-        "source_url": f"https://register.example/{register}/{number}",
-        "page_sha256": PAGE_HASH,
-        **fields,
-    }
-    return Registration(register=register, registration_number=number, name=name, **values)
-
-
-class StubRegisters:
-    """Stands in for RegisterClients: answers from a dict and counts the lookups."""
-
-    def __init__(self) -> None:
-        self.answers: dict[tuple[str, str], object] = {}
-        self.lookups: list[tuple[str, str]] = []
-
-    def add(self, record) -> None:
-        self.answers[(record.register, record.registration_number)] = record
-
-    def fail(self, register: str, number: str, error: Exception) -> None:
-        self.answers[(register, number)] = error
-
-    def lookup(self, register: str, number: str):
-        self.lookups.append((register, number))
-        answer = self.answers.get((register, number))
-        if answer is None:
-            return NotFound(register, number, f"https://register.example/{register}/{number}", "0")
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
 
 
 @pytest.fixture
@@ -218,21 +175,7 @@ def test_accept_text_csv_gives_the_check_as_csv(client, registers):
     assert response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"] == 'attachment; filename="hcpc-PH123456.csv"'
     [row] = csv_rows(response.get_data(as_text=True))
-    assert {**row, "checked_at": "<now>"} == {
-        "register": "hcpc",
-        "registration_number": "PH123456",
-        "outcome": "registered",
-        "status_raw": "Registered",
-        "name_on_register": "Ellis Example",
-        "checked_at": "<now>",
-        "source_url": "https://register.example/hcpc/PH123456",
-        "evidence_sha256": PAGE_HASH,
-        "stale": "false",
-        "changed": "false",
-        "reason": "",
-        "name_match": "exact",
-        "name_match_score": "100.0",
-    }
+    assert {**row, "checked_at": "<now>"} == ELLIS_CSV_ROW
 
 
 def test_json_is_the_default_for_browsers_and_clients_that_accept_anything(client, registers):

@@ -7,12 +7,11 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from stubregisters import EveryoneRegistered
 
 from finder import db, registrations
 from finder.errors import InvalidInput
 from finder.registrations.bulk import RESULT_COLUMNS
-from scrapers.errors import RegisterUnavailable
-from scrapers.records import Registration
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
@@ -44,7 +43,7 @@ def test_excels_byte_order_mark_blank_lines_short_rows_and_empty_columns_are_fin
 
 def test_a_results_file_can_be_checked_again_as_it_is(db_path):
     rows = [{"policy": "P1", "register": "gosc", "registration_number": "9123"}]
-    first = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    first = registrations.check_many(db_path, rows, clients=EveryoneRegistered(), now=NOW)
     again = registrations.read_csv(registrations.write_csv(first).encode())
     assert again == rows  # the old results are dropped, to be filled in afresh
 
@@ -52,7 +51,7 @@ def test_a_results_file_can_be_checked_again_as_it_is(db_path):
 def test_a_line_longer_than_the_header_is_that_rows_error_not_silently_cut(db_path):
     data = b"register,registration_number,policy\ngosc,9123,P1,EXTRA\ngcc,04567,P2\n"
     results = registrations.check_many(
-        db_path, registrations.read_csv(data), clients=CountingClients(), now=NOW
+        db_path, registrations.read_csv(data), clients=EveryoneRegistered(), now=NOW
     )
     assert [(r["policy"], r["outcome"], r["error"]) for r in results] == [
         (
@@ -173,28 +172,6 @@ def test_results_csv_has_every_column_and_disarms_spreadsheet_formulas():
     ]
 
 
-class CountingClients:
-    def __init__(self, fail: set[str] = frozenset()):
-        self.asked: list[tuple[str, str]] = []
-        self.fail = fail
-
-    def lookup(self, register, number):
-        self.asked.append((register, number))
-        if register in self.fail:
-            raise RegisterUnavailable("HTTP 503 after 4 attempts")
-        return Registration(
-            register=register,
-            registration_number=number,
-            name="Ellis Example",
-            profession="physiotherapist",
-            status_raw="Registered",
-            outcome="registered",
-            outcome_reason=None,
-            source_url=f"https://register.example/{number}",
-            page_sha256="0" * 64,
-        )
-
-
 @pytest.fixture
 def db_path(data_dir):
     db.open_main(data_dir).close()
@@ -207,7 +184,7 @@ def test_bad_rows_get_their_own_error_and_the_rest_are_checked(db_path):
         {"ref": "2", "register": "nhs", "registration_number": "1", "name": ""},
         {"ref": "3", "register": "gcc", "registration_number": "4567x", "name": ""},
     ]
-    results = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    results = registrations.check_many(db_path, rows, clients=EveryoneRegistered(), now=NOW)
     assert [(r["ref"], r["outcome"], r["name_match"], r["error"]) for r in results] == [
         ("1", "registered", "probable", None),
         ("2", None, None, "'nhs' is not a register: use hcpc, gosc or gcc"),
@@ -235,7 +212,7 @@ def test_bad_rows_get_their_own_error_and_the_rest_are_checked(db_path):
 
 
 def test_the_same_number_twice_is_asked_once_and_cached_rows_not_at_all(db_path):
-    clients = CountingClients()
+    clients = EveryoneRegistered()
     rows = [
         {"register": "gcc", "registration_number": "4567"},
         {"register": "gcc", "registration_number": "04567", "name": "Ellis Example"},
@@ -256,7 +233,7 @@ def test_a_register_that_is_down_does_not_stop_the_others(db_path):
         {"register": "gosc", "registration_number": "9123"},
     ]
     results = registrations.check_many(
-        db_path, rows, clients=CountingClients(fail={"hcpc"}), now=NOW
+        db_path, rows, clients=EveryoneRegistered(down={"hcpc"}), now=NOW
     )
     assert [(r["outcome"], r["reason"]) for r in results] == [
         ("unknown", "register unavailable: HTTP 503 after 4 attempts"),
@@ -266,7 +243,7 @@ def test_a_register_that_is_down_does_not_stop_the_others(db_path):
 
 def test_json_rows_may_hold_numbers_and_non_objects(db_path):
     rows = [{"register": "gosc", "registration_number": 9123}, ["gosc", "9123"]]
-    results = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    results = registrations.check_many(db_path, rows, clients=EveryoneRegistered(), now=NOW)
     assert [(r["registration_number"], r["outcome"], r["error"]) for r in results] == [
         ("9123", "registered", None),
         (None, None, "Each row must be an object with register and number."),
@@ -274,7 +251,7 @@ def test_json_rows_may_hold_numbers_and_non_objects(db_path):
 
 
 def test_more_than_ten_thousand_rows_are_refused_before_anything_is_checked(db_path):
-    clients = CountingClients()
+    clients = EveryoneRegistered()
     rows = [{"register": "gcc", "registration_number": "04567"}] * 10_001
     with pytest.raises(InvalidInput) as caught:
         registrations.check_many(db_path, rows, clients=clients)
@@ -285,7 +262,7 @@ def test_more_than_ten_thousand_rows_are_refused_before_anything_is_checked(db_p
 def test_the_uploaders_own_column_names_are_disarmed_in_the_header_too(db_path):
     upload = b'register,registration_number,=HYPERLINK("http://x.example"),@SUM(1)\ngosc,9123,a,b\n'
     rows = registrations.read_csv(upload)
-    results = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
+    results = registrations.check_many(db_path, rows, clients=EveryoneRegistered(), now=NOW)
     header = next(csv.reader(io.StringIO(registrations.write_csv(results))))
     assert header[:4] == [
         "register",
@@ -297,11 +274,13 @@ def test_the_uploaders_own_column_names_are_disarmed_in_the_header_too(db_path):
 
 def test_a_single_check_and_a_bulk_file_have_their_columns_in_one_order(db_path):
     rows = [{"register": "gosc", "registration_number": "9123", "name": "Ellis Example"}]
-    [bulk_row] = registrations.check_many(db_path, rows, clients=CountingClients(), now=NOW)
-    [cached] = registrations.check_many(db_path, rows[:1], clients=CountingClients(), now=NOW)
+    [bulk_row] = registrations.check_many(db_path, rows, clients=EveryoneRegistered(), now=NOW)
+    [cached] = registrations.check_many(db_path, rows[:1], clients=EveryoneRegistered(), now=NOW)
     connection = db.connect(db_path)
     single = registrations.flat_result(
-        registrations.check(connection, "gosc", "9123", "Ellis Example", clients=CountingClients())
+        registrations.check(
+            connection, "gosc", "9123", "Ellis Example", clients=EveryoneRegistered()
+        )
     )
     connection.close()
     result_columns = [column for column in bulk_row if column != "name"]

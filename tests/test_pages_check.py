@@ -8,7 +8,7 @@ import re
 
 import pytest
 from bs4 import BeautifulSoup
-from test_api_registrations import PAGE_HASH, StubRegisters, registration
+from stubregisters import ELLIS_CSV_ROW, PAGE_HASH, StubRegisters, registration
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -284,21 +284,9 @@ def test_an_upload_returns_a_results_csv_to_download(client, registers, api_key)
     )
     [row] = csv.DictReader(io.StringIO(response.get_data(as_text=True)))
     assert {**row, "checked_at": "<now>"} == {
+        **ELLIS_CSV_ROW,
         "policy": "P-1",
-        "register": "hcpc",
-        "registration_number": "PH123456",
         "name": "Ellis Example",
-        "outcome": "registered",
-        "status_raw": "Registered",
-        "name_on_register": "Ellis Example",
-        "name_match": "exact",
-        "name_match_score": "100.0",
-        "checked_at": "<now>",
-        "source_url": "https://register.example/hcpc/PH123456",
-        "evidence_sha256": PAGE_HASH,
-        "stale": "false",
-        "changed": "false",
-        "reason": "",
         "error": "",
     }
 

@@ -3,7 +3,7 @@
 import pytest
 from browser import AXE_JS, FAILING_IMPACTS, WCAG_TAGS, assert_accessible
 from selenium.webdriver.support.wait import WebDriverWait
-from test_api_registrations import StubRegisters, registration
+from stubregisters import StubRegisters, registration
 
 from scrapers.errors import RegisterUnavailable
 

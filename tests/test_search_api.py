@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from geopy.distance import great_circle
+from stubregisters import EveryoneRegistered
 
 from finder import db, directory, registrations, times
 from finder.directory import SAMPLE_SOURCE
-from scrapers.records import Registration
 
 LS6_2AB = (53.82221, -1.572257)
 LS6_3AA = (53.820277, -1.577001)
@@ -372,27 +372,11 @@ def test_sample_practices_are_marked_as_sample_data(client, data_dir):
     ]
 
 
-class ChiropractorRegister:
-    """Stands in for the register clients: 04567 is a practising chiropractor."""
-
-    def lookup(self, register, number):
-        return Registration(
-            register=register,
-            registration_number=number,
-            name="Ben Example",
-            profession="chiropractor",
-            status_raw="Practising",
-            outcome="registered",
-            outcome_reason=None,
-            source_url=f"https://register.example/{number}",
-            page_sha256="ab" * 32,
-        )
-
-
 def test_a_check_time_reads_the_same_with_z_in_every_answer(app, client, data_dir, leeds):
-    app.extensions["register_clients"] = ChiropractorRegister()
+    chiropractor = EveryoneRegistered("Ben Example")
+    app.extensions["register_clients"] = chiropractor
     connection = db.connect(db.main_db_path(data_dir))
-    checked = registrations.check(connection, "gcc", "04567", clients=ChiropractorRegister())
+    checked = registrations.check(connection, "gcc", "04567", clients=chiropractor)
     connection.close()
     assert re.fullmatch(times.PATTERN, checked.checked_at)
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from flask import request
+from stubregisters import EveryoneRegistered
 
 from finder import create_app
 from finder.registrations import apikeys
 from finder.web.security import CONTENT_SECURITY_POLICY, MAX_URL_LENGTH
-from scrapers.records import Registration
 
 EXPECTED_HEADERS = {
     "Content-Security-Policy": (
@@ -40,26 +40,9 @@ PATH_VALUES = {
 }
 
 
-class OneRegistration:
-    """Stands in for the register clients: every number is a registered physiotherapist."""
-
-    def lookup(self, register: str, number: str) -> Registration:
-        return Registration(
-            register=register,
-            registration_number=number,
-            name="Ellis Example",
-            profession="physiotherapist",
-            status_raw="Registered",
-            outcome="registered",
-            outcome_reason=None,
-            source_url=f"https://register.example/{register}/{number}",
-            page_sha256="ab" * 32,
-        )
-
-
 def make_app(data_dir, **settings):
     app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "SECRET_KEY": "t", **settings})
-    app.extensions["register_clients"] = OneRegistration()
+    app.extensions["register_clients"] = EveryoneRegistered()
     return app
 
 
@@ -353,12 +336,12 @@ def test_any_server_that_builds_the_app_gets_one_line_logs_of_each_check(data_di
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 from finder import create_app, db, registrations
-from test_security import OneRegistration
+from stubregisters import EveryoneRegistered
 settings = {{"DATA_DIR": {str(data_dir)!r}, "SECRET_KEY": "t"}}
 create_app(settings)
 create_app(settings)
 connection = db.connect(db.main_db_path(settings["DATA_DIR"]))
-registrations.check(connection, "hcpc", "PH123456", clients=OneRegistration())
+registrations.check(connection, "hcpc", "PH123456", clients=EveryoneRegistered())
 """
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
