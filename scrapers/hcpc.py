@@ -185,7 +185,9 @@ def _no_detail_table(text: str, url: str, page_text: str, missing: list[str]) ->
     """
     if normalise_key(OUTAGE_TEXT) in normalise_key(page_text):
         raise RegisterUnavailable("outage banner", url)
-    not_found = re.search(re.escape(NOT_FOUND_TEXT) + r"\s*(\S*)", page_text, re.IGNORECASE)
+    # The echoed query is the word right after the sentence (a blank echo gives "", not the
+    # next sentence's first word).
+    not_found = re.search(re.escape(NOT_FOUND_TEXT) + r"[ \t]*(\S*)", page_text, re.IGNORECASE)
     if not_found and len(missing) == len(REQUIRED):
         query = not_found.group(1).strip("'\".")
         return NotFound(REGISTER, query, url, page_hash(text))
@@ -204,17 +206,19 @@ def same_number(a: str, b: str) -> bool:
 def lookup(session, base_url: str, number: str) -> Registration | NotFound:
     """Fetch and parse one registrant by number.
 
-    Raises LayoutChanged when the page is about another registration number (the query was
-    ignored): that must never be taken as this registrant's answer.
+    Raises LayoutChanged when the page, a registrant's or a not-found one, is about another
+    registration number (the query was ignored): that must never be taken as this answer.
     """
     wanted, _ = normalise_number(number)
     url, status, text = fetch_detail(session, base_url, number)
     require_ok(url, status)  # every real answer, not-found included, is a 200
     result = parse_detail(text, url)
-    if isinstance(result, Registration) and not same_number(result.registration_number, wanted):
-        raise LayoutChanged(
-            f"{PAGE}: asked for {wanted} but the page shows {result.registration_number}", url
-        )
+    shown = result.registration_number if isinstance(result, Registration) else result.query
+    if not same_number(shown, wanted):
+        # A not-found page must name the number asked for too: one that names nothing, or
+        # another, means the query was not taken, and "not registered" would be a wrong answer.
+        shown = shown or "no number"
+        raise LayoutChanged(f"{PAGE}: asked for {wanted} but the page shows {shown}", url)
     return result
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
@@ -99,13 +100,21 @@ class PoliteSession:
         return response.url, response.status_code, decode(response)
 
     def get(self, url: str, params: Mapping[str, str] | None = None) -> requests.Response:
-        with self._lock:
-            if self.deadline is not None:
-                self._give_up_at = self._clock() + self.deadline
-            try:
-                return self._get(url, params)
-            finally:
-                self._give_up_at = None
+        with self._lock, self.within_deadline():
+            return self._get(url, params)
+
+    @contextmanager
+    def within_deadline(self) -> Iterator[None]:
+        """Every request in the block shares one deadline: a lookup that takes several pages
+        (a search, then a registrant's page) has `deadline` seconds for all of them."""
+        if self.deadline is None or self._give_up_at is not None:
+            yield  # no limit, or inside an outer block that set it
+            return
+        self._give_up_at = self._clock() + self.deadline
+        try:
+            yield
+        finally:
+            self._give_up_at = None
 
     def _get(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
         host = _host(url)

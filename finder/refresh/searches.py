@@ -320,9 +320,11 @@ def _report(
 MASS_RETIREMENT_FLOOR = 10  # so few closures never need the share check
 
 
-def _refuse_mass_retirement(db, run_id: int, register: str, gone: int, listed: int) -> None:
+def _refuse_mass_retirement(
+    db, run_id: int, register: str, gone: int, listed: int, what: str
+) -> None:
     message = (
-        f"the walk no longer found {gone} of the {listed} {register.upper()} practices listed "
+        f"the walk no longer found {gone} of the {listed} {register.upper()} {what} listed "
         "here: more than a refresh should retire at once, so none was retired. If the register "
         "really lists that many fewer, run the refresh again with --retire-any-share."
     )
@@ -354,7 +356,7 @@ def _finish_walk(db, run_id: int, register: str, max_retire_share: float) -> Non
         ).fetchone()[0]
         if len(gone_practices) > max(MASS_RETIREMENT_FLOOR, max_retire_share * listed):
             tx.conn.rollback()
-            _refuse_mass_retirement(db, run_id, register, len(gone_practices), listed)
+            _refuse_mass_retirement(db, run_id, register, len(gone_practices), listed, "practices")
             return
         gone_practitioners = tx.conn.execute(
             f"select register, registration_number from practitioners where register = ? "
@@ -362,6 +364,17 @@ def _finish_walk(db, run_id: int, register: str, max_retire_share: float) -> Non
             f"and register || '|' || registration_number not in ({seen})",
             (register, register, run_id, register, "practitioner"),
         ).fetchall()
+        listed_people = tx.conn.execute(
+            "select count(*) from practitioners where register = ? and source = ? "
+            "and retired_at is null",
+            (register, register),
+        ).fetchone()[0]
+        if len(gone_practitioners) > max(MASS_RETIREMENT_FLOOR, max_retire_share * listed_people):
+            tx.conn.rollback()
+            _refuse_mass_retirement(
+                db, run_id, register, len(gone_practitioners), listed_people, "practitioners"
+            )
+            return
         directory.retire_practices(tx, gone_practices, reason)
         directory.retire_practitioners(tx, gone_practitioners, reason)
         tx.conn.executemany(

@@ -91,21 +91,26 @@ class BackgroundChecks:
         self._pending: dict[tuple[str, str], Future] = {}
         self._queues = {register: queue.Queue() for register in REGISTERS}
         self._workers: dict[str, threading.Thread] = {}
+        self._closed = False
 
     def submit(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], Future]:
         """Queue the (register, normalised number) keys not queued already; a future for each.
         All or nothing: QueueFull when a register's queue has no room for its new keys."""
         with self._lock:
+            if self._closed:
+                raise FinderError("The service is stopping: ask again in a moment.", status=503)
             new = [key for key in dict.fromkeys(keys) if key not in self._pending]
-            for register in {register for register, _ in new}:
+            registers = {register for register, _ in new}
+            for register in registers:
                 waiting = sum(1 for r, _ in self._pending if r == register)
                 wanted = sum(1 for r, _ in new if r == register)
                 if waiting + wanted > self.capacity:
                     raise QueueFull(register, self.retry_after(waiting))
+            for register in registers:  # before queueing: a worker that cannot start leaves
+                self._start_worker(register)  # nothing queued that no worker would take
             for key in new:
                 self._pending[key] = Future()
                 self._queues[key[0]].put(key)
-                self._start_worker(key[0])
             return {key: self._pending[key] for key in keys}
 
     def position(self, key: tuple[str, str]) -> int:
@@ -142,8 +147,9 @@ class BackgroundChecks:
         return answers
 
     def close(self) -> None:
-        """Stop the workers once the checks already queued are done."""
+        """Stop the workers once the checks already queued are done; refuse new ones."""
         with self._lock:
+            self._closed = True
             workers = list(self._workers.values())
             for register in self._workers:
                 self._queues[register].put(_STOP)
@@ -156,8 +162,8 @@ class BackgroundChecks:
             worker = threading.Thread(
                 target=self._work, args=(register,), name=f"checks-{register}", daemon=True
             )
+            worker.start()  # first: a thread that failed to start is never counted on
             self._workers[register] = worker
-            worker.start()
 
     def _next(self, register: str) -> tuple[str, str] | None:
         """The next key, or None when the worker should end (told to, or idle too long)."""

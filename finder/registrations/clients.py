@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
 import scrapers
@@ -86,8 +87,12 @@ class RegisterClients:
             down = self._down.get(register)
             if down is not None and self._clock() < down[0]:
                 raise NotAsked(f"{down[1].reason} (on a check moments ago; not asked again yet)")
+            session = self.sessions[register]
+            # One deadline for the whole request, however many pages it reads.
+            limit = getattr(session, "within_deadline", nullcontext)
             try:
-                answer = request(self.sessions[register], self.base_urls[register])
+                with limit():
+                    answer = request(session, self.base_urls[register])
             except RegisterUnavailable as error:
                 wait = max(self.outage_cooldown, error.retry_after or 0)
                 self._down[register] = (self._clock() + wait, error)
