@@ -8,7 +8,7 @@ import pytest
 from pages import FILES, read
 
 from scrapers import OUTCOMES, REGISTERED, UNKNOWN, gcc, parse_file
-from scrapers.errors import LayoutChanged, RegisterUnavailable
+from scrapers.errors import LayoutChanged
 from scrapers.records import Practice, Registration
 
 URL = "https://www.gcc-uk.org/search/chiro_results?chiro_registration_number=04567"
@@ -165,20 +165,6 @@ def test_invariants_hold_on_every_card(name):
 @pytest.mark.parametrize(("raw", "outcome"), sorted(gcc.STATUS_OUTCOMES.items()))
 def test_every_status_in_the_table_maps_to_its_outcome(raw, outcome):
     assert gcc.parse_results(card_page(status=raw.upper()), URL).items[0].outcome == outcome
-
-
-@pytest.mark.parametrize(
-    ("name", "reason"),
-    [
-        ("gcc_outage.html", "outage page ('down for maintenance')"),
-        ("gcc_challenge.html", "403 challenge page"),
-        ("gcc_truncated.html", "truncated page"),
-    ],
-)
-def test_outage_challenge_and_truncated_pages_are_register_unavailable(name, reason):
-    with pytest.raises(RegisterUnavailable) as caught:
-        gcc.parse_results(read(name), URL)
-    assert caught.value.reason == reason
 
 
 @pytest.mark.parametrize("name", ["gcc_redesigned.html", "gcc_card_without_number.html"])

@@ -244,20 +244,6 @@ def test_an_unreadable_date_of_registration_is_layout_changed():
 
 
 @pytest.mark.parametrize(
-    ("name", "reason"),
-    [
-        ("gosc_outage.html", "outage page ('temporarily unavailable')"),
-        ("gosc_challenge.html", "403 challenge page"),
-        ("gosc_truncated.html", "truncated page"),
-    ],
-)
-def test_outage_challenge_and_truncated_pages_are_register_unavailable(name, reason):
-    with pytest.raises(RegisterUnavailable) as caught:
-        gosc.parse_practices(read(name), URL)
-    assert caught.value.reason == reason
-
-
-@pytest.mark.parametrize(
     "parser", [gosc.parse_practices, gosc.parse_registrant_search, gosc.parse_registrant]
 )
 def test_redesigned_page_is_layout_changed_for_every_page_kind(parser):

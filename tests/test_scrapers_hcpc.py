@@ -136,20 +136,6 @@ def test_not_found_page_is_a_not_found_record_naming_the_query():
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "reason"),
-    [
-        ("hcpc_outage.html", "outage banner"),
-        ("hcpc_challenge.html", "403 challenge page"),
-        ("hcpc_truncated.html", "truncated page"),
-    ],
-)
-def test_outage_challenge_and_truncated_pages_are_register_unavailable(name, reason):
-    with pytest.raises(RegisterUnavailable) as caught:
-        parse(name)
-    assert caught.value.reason == reason
-
-
 @pytest.mark.parametrize("name", ["hcpc_redesigned.html", "hcpc_redesigned_not_found.html"])
 def test_redesigned_page_is_layout_changed_never_not_found(name):
     with pytest.raises(LayoutChanged):
