@@ -387,17 +387,24 @@ def test_an_upload_without_a_file_asks_for_one(client, registers, api_key):
     assert texts(response.data, ".error-summary li") == ["Choose a CSV file to check."]
 
 
-def test_a_file_over_the_size_limit_gets_a_413_page(data_dir, api_key):
-    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "t", "MAX_UPLOAD_BYTES": 1 << 20})
-    client = app.test_client()
+def client_with_upload_limit(data_dir, limit: int):
+    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "t", "MAX_UPLOAD_BYTES": limit})
+    return app.test_client()
+
+
+def upload_of_size(client, api_key, size: int):
     # Encoded in memory: the test client would spool a big body to a file the app never reads.
-    big = FileStorage(io.BytesIO(b"x" * (1 << 20)), filename="big.csv")
+    big = FileStorage(io.BytesIO(b"x" * size), filename="big.csv")
     boundary, body = encode_multipart(
         {"api_key": api_key, "csrf_token": form_token(client), "file": big}
     )
-    response = client.post(
+    return client.post(
         "/check/bulk", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
+
+
+def test_a_file_over_the_size_limit_gets_a_413_page(data_dir, api_key):
+    response = upload_of_size(client_with_upload_limit(data_dir, 1 << 20), api_key, 1 << 20)
     assert response.status_code == 413
     assert texts(response.data, ".error-summary li") == [
         "The file is larger than the 1 MB limit: split it into smaller files."
@@ -405,18 +412,11 @@ def test_a_file_over_the_size_limit_gets_a_413_page(data_dir, api_key):
 
 
 def test_a_file_over_a_limit_below_1_mb_gets_a_413_page_giving_the_limit_in_kb(data_dir, api_key):
-    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "t", "MAX_UPLOAD_BYTES": 512 * 1024})
-    client = app.test_client()
+    client = client_with_upload_limit(data_dir, 512 * 1024)
     assert "At most 10,000 rows and 0.5 MB." in " ".join(
         texts(client.get("/check/bulk").data, "li")
     )
-    big = FileStorage(io.BytesIO(b"x" * (600 * 1024)), filename="big.csv")
-    boundary, body = encode_multipart(
-        {"api_key": api_key, "csrf_token": form_token(client), "file": big}
-    )
-    response = client.post(
-        "/check/bulk", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+    response = upload_of_size(client, api_key, 600 * 1024)
     assert response.status_code == 413
     assert texts(response.data, ".error-summary li") == [
         "The file is larger than the 512 KB limit: split it into smaller files."

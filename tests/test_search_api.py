@@ -19,6 +19,18 @@ from finder.directory import SAMPLE_SOURCE
 LS6_2AB = (53.82221, -1.572257)
 LS6_3AA = (53.820277, -1.577001)
 LS1_4DY = (53.795134, -1.546664)
+# The osteopaths' practice near LS6 2AB, as loaded and as every answer shows it.
+HEADINGLEY = {
+    "name": "Headingley Osteopaths",
+    "address": ["1 Test Street", "Leeds"],
+    "postcode": "LS6 3AA",
+    "latitude": LS6_3AA[0],
+    "longitude": LS6_3AA[1],
+    "phone": "01632 960001",
+    "email": "hello@osteo.example",
+    "website": "https://osteo.example",
+    "features": {"home_visits": True, "wheelchair_access": True, "languages": ["Polish"]},
+}
 
 
 def stamp(days_ago: int) -> str:
@@ -49,19 +61,7 @@ def load_leeds(data_dir) -> None:
     )
     directory.upsert_practice(
         database,
-        {
-            "key": "test:1",
-            "name": "Headingley Osteopaths",
-            "address": ["1 Test Street", "Leeds"],
-            "postcode": "LS6 3AA",
-            "latitude": LS6_3AA[0],
-            "longitude": LS6_3AA[1],
-            "phone": "01632 960001",
-            "email": "hello@osteo.example",
-            "website": "https://osteo.example",
-            "features": {"home_visits": True, "wheelchair_access": True, "languages": ["Polish"]},
-            "source": "test",
-        },
+        {"key": "test:1", **HEADINGLEY, "source": "test"},
         [("gosc", "9123")],
     )
     directory.upsert_practice(
@@ -119,22 +119,7 @@ def test_search_answers_with_the_contract_fields(client, leeds):
             {
                 "distance_km": km(LS6_2AB, LS6_3AA),
                 "distance_miles": round(great_circle(LS6_2AB, LS6_3AA).miles, 2),
-                "practice": {
-                    "name": "Headingley Osteopaths",
-                    "address": ["1 Test Street", "Leeds"],
-                    "postcode": "LS6 3AA",
-                    "latitude": LS6_3AA[0],
-                    "longitude": LS6_3AA[1],
-                    "phone": "01632 960001",
-                    "email": "hello@osteo.example",
-                    "website": "https://osteo.example",
-                    "features": {
-                        "home_visits": True,
-                        "languages": ["Polish"],
-                        "wheelchair_access": True,
-                    },
-                    "sample_data": False,
-                },
+                "practice": {**HEADINGLEY, "sample_data": False},
                 "practitioners": [
                     {
                         "name": "Ada Example",
