@@ -42,10 +42,15 @@ def test_api_gives_400_with_a_json_message_for_bad_postcodes(client, bad):
     assert error["message"]
 
 
-def test_api_gives_404_for_an_unknown_postcode(client):
-    response = client.get("/api/v1/postcodes/LS6%209XX")
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [("/api/v1/postcodes/LS6%209XX", "postcode_not_found"), ("/api/v1/nothing-here", "not_found")],
+    ids=["unknown postcode", "unknown address"],
+)
+def test_api_gives_a_json_404_for_an_unknown_postcode_or_address(client, path, code):
+    response = client.get(path)
     assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == "postcode_not_found"
+    assert response.get_json()["error"]["code"] == code
 
 
 def test_api_says_jersey_is_not_covered(client):
@@ -56,12 +61,6 @@ def test_api_says_jersey_is_not_covered(client):
         "message": "JE2 3AB is in Jersey, which this service does not cover: it covers England, "
         "Scotland, Wales and Northern Ireland.",
     }
-
-
-def test_unknown_api_address_is_a_json_404(client):
-    response = client.get("/api/v1/nothing-here")
-    assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == "not_found"
 
 
 def test_unknown_page_is_an_html_404(client):
