@@ -1,5 +1,6 @@
-"""Every register's parser refuses a page that is not an answer (an outage, Cloudflare's
-challenge, a page cut short in transit) as the register being unavailable, never as a result."""
+"""What the register modules refuse: a page that is not an answer (an outage, Cloudflare's
+challenge, a page cut short in transit) is the register being unavailable, never a result; and
+something that is not a registration number (digits of other scripts included) is not looked up."""
 
 from __future__ import annotations
 
@@ -32,3 +33,18 @@ def test_outage_challenge_and_truncated_pages_are_register_unavailable(parse, na
     with pytest.raises(RegisterUnavailable) as caught:
         parse(read(name), URL)
     assert caught.value.reason == reason
+
+
+NOT_HCPC_NUMBERS = ["", "123456", "XX123456", "PH1234567", "PH-12", "PH١٢٣"]
+NOT_GCC_NUMBERS = ["", "123456", "G4567", "04-567", "٤٥٦٧"]
+NOT_NUMBERS = [(hcpc.normalise_number, bad) for bad in NOT_HCPC_NUMBERS] + [
+    (gcc.normalise_number, bad) for bad in NOT_GCC_NUMBERS
+]
+
+
+@pytest.mark.parametrize(
+    ("normalise", "bad"), NOT_NUMBERS, ids=[f"{n.__module__}:{bad}" for n, bad in NOT_NUMBERS]
+)
+def test_something_that_is_not_a_number_is_refused(normalise, bad):
+    with pytest.raises(ValueError):
+        normalise(bad)
