@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from finder import db as database
 from finder.errors import FinderError
-from finder.registrations import store
+from finder.registrations import bulk, store
 from finder.registrations.check import (
     CheckResult,
     fetch_and_record,
@@ -131,11 +131,12 @@ class BackgroundChecks:
 
     def wait(
         self, futures: dict[tuple[str, str], Future], deadline: float
-    ) -> dict[tuple[str, str], CheckResult | Waiting]:
-        """Each key's result, or Waiting for those not done within `deadline` seconds. Keys
-        too far back in the queue to finish in time are not waited for at all, so a burst of
-        requests does not hold the web threads for the whole deadline."""
-        answers: dict[tuple[str, str], CheckResult | Waiting] = {}
+    ) -> dict[tuple[str, str], CheckResult | Waiting | Exception]:
+        """Each key's result (or the error its check raised), or Waiting for those not done
+        within `deadline` seconds. Keys too far back in the queue to finish in time are not
+        waited for at all, so a burst of requests does not hold the web threads for the whole
+        deadline."""
+        answers: dict[tuple[str, str], CheckResult | Waiting | Exception] = {}
         give_up_at = time.monotonic() + deadline
         for key, future in futures.items():
             left = max(0.0, give_up_at - time.monotonic())
@@ -144,6 +145,8 @@ class BackgroundChecks:
                 answers[key] = future.result(timeout=left if likely else 0)
             except FutureTimeout:
                 answers[key] = Waiting(*key, retry_after=self.retry_after(self.position(key)))
+            except Exception as error:  # noqa: BLE001 - the caller decides, key by key
+                answers[key] = error
         return answers
 
     def close(self) -> None:
@@ -248,8 +251,49 @@ def check_within(
     if cached and is_fresh(cached, max_age, now or datetime.now(UTC)):
         return Answer(result_from_row(cached, name))
     answer = checks.wait(checks.submit([key]), deadline)[key]
+    if isinstance(answer, Exception):
+        raise answer
     if isinstance(answer, Waiting):
         reason = f"{CHECKING_REASON}: ask again in {seconds(answer.retry_after)}"
         stored = result_from_row(cached, name, stale=True, reason=reason) if cached else None
         return Answer(stored, answer.retry_after)
     return Answer(replace(answer, name_match=name_match(name, answer.name_on_register)))
+
+
+def check_rows_within(
+    db_path: str | os.PathLike,
+    rows: list[dict],
+    checks: BackgroundChecks,
+    *,
+    deadline: float,
+    max_age: timedelta | None = None,
+    max_fetches: int | None = None,
+) -> tuple[list[dict], int | None]:
+    """Bulk rows for a web request, as bulk.check_many answers them, but waiting at most
+    `deadline` seconds: a row whose check is still with the register gets its stored answer
+    marked stale, or, never checked here, an `error` saying to send it again; the checks go on
+    and are stored. Also the seconds after which they are likely done (None: all done)."""
+    planned = bulk.plan(db_path, rows, max_age=max_age, max_fetches=max_fetches)
+    keys = [
+        (register, number) for register, numbers in planned.to_fetch.items() for number in numbers
+    ]
+    if not keys:
+        return planned.results(), None
+    later = None
+    for (register, number), answer in checks.wait(checks.submit(keys), deadline).items():
+        if isinstance(answer, CheckResult):
+            planned.answer(register, number, answer)
+            continue
+        if isinstance(answer, Waiting):
+            later = max(later or 0, answer.retry_after)
+            note = f"{CHECKING_REASON}: send it again in {seconds(answer.retry_after)}"
+        else:
+            note = f"could not check: {getattr(answer, 'message', answer)}"
+        stored = planned.cached.get((register, number))
+        for index, name in planned.to_fetch[register][number]:
+            planned.out[index] = (
+                bulk.result_row(rows[index], result_from_row(stored, name, stale=True, reason=note))
+                if stored
+                else bulk.error_row(rows[index], note)
+            )
+    return planned.results(), later

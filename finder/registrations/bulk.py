@@ -13,6 +13,7 @@ import io
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -188,43 +189,62 @@ def too_many_fetches(count: int, limit: int) -> InvalidInput:
     )
 
 
-def check_many(
+@dataclass
+class Plan:
+    """Rows split by what they need: `out` holds the rows answered already (bad rows, fresh
+    cached answers; None where the register must be asked), `to_fetch` register -> number ->
+    the (row index, name given) that want it, and `cached` the stored states read."""
+
+    rows: list
+    out: list[dict | None]
+    to_fetch: dict[str, dict[str, list[tuple[int, str | None]]]]
+    cached: dict[tuple[str, str], dict]
+
+    @property
+    def fetches(self) -> int:
+        return sum(len(numbers) for numbers in self.to_fetch.values())
+
+    def answer(self, register: str, number: str, result: CheckResult) -> None:
+        """Fill in every row that wanted (register, number), each with its own name match."""
+        for index, name in self.to_fetch[register][number]:
+            self.out[index] = result_row(
+                self.rows[index],
+                replace(result, name_match=name_match(name, result.name_on_register)),
+            )
+
+    def results(self) -> list[dict]:
+        return [row for row in self.out if row is not None]
+
+
+def plan(
     db_path: str | os.PathLike,
     rows: list[dict],
     *,
-    clients: Any,
     max_age: timedelta | None = None,
     refresh: bool = False,
     max_fetches: int | None = None,
-    progress: Callable[[int], None] | None = None,
     now: datetime | None = None,
-) -> list[dict]:
-    """One result dict per input row, in input order: the row's own columns, then the result
-    (RESULT_COLUMNS; `error` says why a row could not be checked).
-
-    With `max_fetches`, rows needing more than that many registrations from a register (not
-    fresh in the cache) are refused with too_many_fetches before any is asked: a web request
-    must not hold the registers for long. `progress(n)` is called as n more rows are done
-    (from worker threads).
-    """
+) -> Plan:
+    """Check every row's register and number, and answer from the cache what is fresh there.
+    With `max_fetches`, more numbers to ask a register about than that is too_many_fetches,
+    before any is asked: a web request must not hold the registers for long."""
     if len(rows) > MAX_BULK_ROWS:
         raise too_many_rows(len(rows))
     now = now or datetime.now(UTC)
-    report = _locked(progress)
     out: list[dict | None] = [None] * len(rows)
     wanted: list[tuple[int, str, str, str | None]] = []  # (index, register, number, name)
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
-            out[index] = _error_row({}, "Each row must be an object with register and number.")
+            out[index] = error_row({}, "Each row must be an object with register and number.")
             continue
         if isinstance(row, BadRow):
-            out[index] = _error_row(dict(row), row.message)
+            out[index] = error_row(dict(row), row.message)
             continue
         try:
             register = normalise_register(row.get("register"))
             number = normalise_number(register, row.get("registration_number"))
         except FinderError as error:
-            out[index] = _error_row(row, error.message)
+            out[index] = error_row(row, error.message)
             continue
         wanted.append((index, register, number, _text(row.get("name"))))
 
@@ -237,13 +257,37 @@ def check_many(
     for index, register, number, name in wanted:
         row = cached.get((register, number))
         if row is not None and not refresh and is_fresh(row, max_age, now):
-            out[index] = _result_row(rows[index], result_from_row(row, name))
+            out[index] = result_row(rows[index], result_from_row(row, name))
         else:
             to_fetch.setdefault(register, {}).setdefault(number, []).append((index, name))
-    fetches = sum(len(numbers) for numbers in to_fetch.values())
-    if max_fetches is not None and fetches > max_fetches:
-        raise too_many_fetches(fetches, max_fetches)
-    report(sum(1 for row in out if row is not None))
+    planned = Plan(rows, out, to_fetch, cached)
+    if max_fetches is not None and planned.fetches > max_fetches:
+        raise too_many_fetches(planned.fetches, max_fetches)
+    return planned
+
+
+def check_many(
+    db_path: str | os.PathLike,
+    rows: list[dict],
+    *,
+    clients: Any,
+    max_age: timedelta | None = None,
+    refresh: bool = False,
+    max_fetches: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
+    """One result dict per input row, in input order: the row's own columns, then the result
+    (RESULT_COLUMNS; `error` says why a row could not be checked). Numbers not fresh in the
+    cache are asked of their register here, a thread a register (the CLI's way: a web request
+    goes through finder.registrations.background instead). `progress(n)` is called as n more
+    rows are done (from worker threads)."""
+    now = now or datetime.now(UTC)
+    planned = plan(
+        db_path, rows, max_age=max_age, refresh=refresh, max_fetches=max_fetches, now=now
+    )
+    report = _locked(progress)
+    report(sum(1 for row in planned.out if row is not None))
 
     def work(register: str, numbers: dict[str, list[tuple[int, str | None]]]) -> None:
         connection = database.connect(db_path)
@@ -256,29 +300,27 @@ def check_many(
                         number,
                         None,
                         clients=clients,
-                        cached=cached.get((register, number)),
+                        cached=planned.cached.get((register, number)),
                         now=now,
                     )
                 except Exception as error:  # one row's surprise must not stop the others
                     for index, _ in targets:
-                        out[index] = _error_row(rows[index], f"could not check: {error}")
+                        planned.out[index] = error_row(rows[index], f"could not check: {error}")
                 else:
-                    for index, name in targets:
-                        result.name_match = name_match(name, result.name_on_register)
-                        out[index] = _result_row(rows[index], result)
+                    planned.answer(register, number, result)
                 report(len(targets))
         finally:
             connection.close()
 
     threads = [
         threading.Thread(target=work, args=item, name=f"check-{item[0]}")
-        for item in to_fetch.items()
+        for item in planned.to_fetch.items()
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return [row for row in out if row is not None]
+    return planned.results()
 
 
 def write_csv(rows: list[dict]) -> str:
@@ -316,13 +358,13 @@ def flat_result(result: CheckResult) -> dict:
     return {column: data[column] for column in RESULT_COLUMNS if column != "error"}
 
 
-def _result_row(row: dict, result: CheckResult) -> dict:
+def result_row(row: dict, result: CheckResult) -> dict:
     out = dict(row)
     out.update(flat_result(result), error=None)
     return out
 
 
-def _error_row(row: dict, message: str) -> dict:
+def error_row(row: dict, message: str) -> dict:
     out = dict(row)
     for column in RESULT_COLUMNS:
         if column not in ("register", "registration_number") or column not in out:

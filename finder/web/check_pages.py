@@ -16,12 +16,11 @@ from finder import db as database
 from finder import registrations
 from finder.errors import InvalidInput
 from finder.registrations import apikeys, health
-from finder.registrations.background import QueueFull, check_within
+from finder.registrations.background import QueueFull, check_rows_within, check_within
 from finder.vocabulary import NUMBER_EXAMPLES, REGISTER, plain_reason
 from finder.web.auth import (
     background_checks,
     check_wait,
-    register_clients,
     retry_after_if_limited,
 )
 from finder.web.csrf import CsrfError, csrf_token, verify_csrf
@@ -134,16 +133,22 @@ def bulk_upload():
     if errors:
         return upload_page(errors, 401 if "api_key" in errors else 400)
     try:
-        results = registrations.check_many(
+        results, later = check_rows_within(
             database.main_db_path(current_app.config["DATA_DIR"]),
             registrations.read_csv(upload.read()),
-            clients=register_clients(),
+            background_checks(),
+            deadline=check_wait(),
             max_fetches=registrations.MAX_WEB_FETCHES,
         )
     except InvalidInput as error:
         return upload_page({"file": error.message}, error.status)
+    except QueueFull as error:
+        return upload_page({"file": error.message}, 503)
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    return csv_download(results, f"registration-checks-{stamp}.csv")
+    response = csv_download(results, f"registration-checks-{stamp}.csv")
+    if later:  # rows still with their register say so; the same file later gets them all
+        response.headers["Retry-After"] = str(later)
+    return response
 
 
 def upload_page(errors: dict[str, str], status: int):

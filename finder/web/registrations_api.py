@@ -18,13 +18,12 @@ from finder import db as database
 from finder import registrations
 from finder.errors import FinderError, InvalidInput
 from finder.registrations import health
-from finder.registrations.background import check_within
+from finder.registrations.background import check_rows_within, check_within
 from finder.vocabulary import REGISTER_NAMES, seconds
 from finder.web.auth import (
     background_checks,
     check_wait,
     optional_api_key,
-    register_clients,
     require_api_key,
     retry_after_if_limited,
 )
@@ -105,16 +104,23 @@ def history(register: str, number: str):
 def bulk():
     require_api_key()
     max_age = max_age_param()
-    results = registrations.check_many(
+    results, later = check_rows_within(
         database.main_db_path(current_app.config["DATA_DIR"]),
         body_rows(),
-        clients=register_clients(),
+        background_checks(),
+        deadline=check_wait(),
         max_age=max_age,
         max_fetches=registrations.MAX_WEB_FETCHES,
     )
+    # 202 while some rows are still with their register: send the same rows again after
+    # Retry-After, and those come from the cache.
+    status, waiting = (202, {"Retry-After": str(later)}) if later else (200, {})
     if wants_csv():
-        return csv_download(results, "registration-checks.csv")
-    return jsonify({"count": len(results), "results": results})
+        response = csv_download(results, "registration-checks.csv")
+        response.status_code = status
+        response.headers.update(waiting)
+        return response
+    return jsonify({"count": len(results), "results": results}), status, waiting
 
 
 def max_age_param() -> timedelta | None:

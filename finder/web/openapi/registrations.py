@@ -251,7 +251,13 @@ OPENAPI_PATHS = {
             },
             "responses": {
                 "200": _ok("One result per row", {"$ref": "#/components/schemas/BulkResult"}),
-                **error_responses(400, 401, 413, 415, 422),
+                "202": _ok(
+                    "One result per row; some rows are still with their register (their error "
+                    "says so, or their stored answer is marked stale): send them again after "
+                    "Retry-After seconds",
+                    {"$ref": "#/components/schemas/BulkResult"},
+                ),
+                **error_responses(400, 401, 413, 415, 422, 503),
             },
         }
     },
