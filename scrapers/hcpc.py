@@ -136,7 +136,7 @@ def parse_detail(text: str, url: str) -> Registration | NotFound:
     rows = _label_rows(soup)
     missing = [LABELS[key] for key in REQUIRED if normalise_key(LABELS[key]) not in rows]
     if missing:
-        return _no_detail_table(text, url, page_text, missing)
+        return _no_detail_table(text, url, soup, page_text, missing)
 
     def value(key: str) -> str | None:
         cell = rows.get(normalise_key(LABELS[key]))
@@ -177,7 +177,9 @@ def parse_detail(text: str, url: str) -> Registration | NotFound:
     )
 
 
-def _no_detail_table(text: str, url: str, page_text: str, missing: list[str]) -> NotFound:
+def _no_detail_table(
+    text: str, url: str, soup: BeautifulSoup, page_text: str, missing: list[str]
+) -> NotFound:
     """A page without the detail table: not found, an outage, or a page we do not know.
 
     The outage banner is site-wide, so it only decides here, where no result was found; and a
@@ -185,9 +187,11 @@ def _no_detail_table(text: str, url: str, page_text: str, missing: list[str]) ->
     """
     if normalise_key(OUTAGE_TEXT) in normalise_key(page_text):
         raise RegisterUnavailable("outage banner", url)
-    # The echoed query is the word right after the sentence (a blank echo gives "", not the
-    # next sentence's first word).
-    not_found = re.search(re.escape(NOT_FOUND_TEXT) + r"[ \t]*(\S*)", page_text, re.IGNORECASE)
+    sentence = re.compile(re.escape(NOT_FOUND_TEXT) + r"\s*(\S*)", re.IGNORECASE)
+    # The echoed query, read from the element that says it: a blank echo gives "", never the
+    # first word of whatever follows on the page.
+    said = soup.find(string=re.compile(re.escape(NOT_FOUND_TEXT), re.IGNORECASE))
+    not_found = sentence.search(clean(said.parent.get_text(" "))) if said else None
     if not_found and len(missing) == len(REQUIRED):
         query = not_found.group(1).strip("'\".")
         return NotFound(REGISTER, query, url, page_hash(text))

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from finder import db
+from finder.errors import FinderError
 from finder.registrations import background
 from finder.registrations.background import BackgroundChecks, QueueFull, Waiting
 from scrapers.records import Registration
@@ -99,6 +100,31 @@ def test_a_request_does_not_wait_for_a_check_too_far_back_to_finish_in_time(chec
     answer = checks.wait({second: futures[second]}, deadline=30.0)[second]
     assert held.go.is_set() is False
     assert answer == Waiting("hcpc", "PH100002", retry_after=40)
+
+
+def test_a_worker_that_cannot_start_leaves_nothing_queued_and_the_next_check_works(
+    checks, held, monkeypatch
+):
+    real_start = threading.Thread.start
+
+    def no_threads_left(thread):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", no_threads_left)
+    with pytest.raises(RuntimeError):
+        checks.submit([("hcpc", "PH123456")])
+    monkeypatch.setattr(threading.Thread, "start", real_start)
+    held.go.set()
+    future = checks.submit([("hcpc", "PH123456")])[("hcpc", "PH123456")]
+    assert future.result(timeout=10).outcome == "registered"
+
+
+def test_a_closed_queue_refuses_new_checks(checks, held):
+    held.go.set()
+    checks.close()
+    with pytest.raises(FinderError) as refused:
+        checks.submit([("hcpc", "PH123456")])
+    assert refused.value.status == 503
 
 
 # --- through the web --------------------------------------------------------------------------
@@ -227,3 +253,33 @@ def test_a_hung_register_is_answered_within_the_wait_and_then_at_once_during_its
         assert len(fake.requests_for("hcpc")) == asked  # not asked again during the pause
         checks.close()
         clients.close()
+
+
+def test_a_bulk_request_answers_202_with_rows_still_being_checked_then_all_from_the_cache(
+    slow_app, held, main_db
+):
+    from finder.registrations import apikeys
+
+    headers = {"Authorization": f"Bearer {apikeys.create(main_db, 'Example Insurance')}"}
+    rows = [
+        {"register": "hcpc", "registration_number": "PH100001", "policy": "P-1"},
+        {"register": "hcpc", "registration_number": "PH100002", "policy": "P-2"},
+    ]
+    client = slow_app.test_client()
+    first = client.post("/api/v1/registrations/bulk", json=rows, headers=headers)
+    assert (first.status_code, first.headers["Retry-After"]) == (202, "2")
+    assert [(r["policy"], r["outcome"], r["error"]) for r in first.get_json()["results"]] == [
+        ("P-1", None, "being checked with the register now: send it again in 1 second"),
+        ("P-2", None, "being checked with the register now: send it again in 2 seconds"),
+    ]
+    held.go.set()
+    checks = slow_app.extensions["background_checks"]
+    for future in checks.submit([("hcpc", "PH100001"), ("hcpc", "PH100002")]).values():
+        future.result(timeout=10)
+    again = client.post("/api/v1/registrations/bulk", json=rows, headers=headers)
+    assert again.status_code == 200
+    assert [(r["policy"], r["outcome"], r["error"]) for r in again.get_json()["results"]] == [
+        ("P-1", "registered", None),
+        ("P-2", "registered", None),
+    ]
+    assert held.asked == [("hcpc", "PH100001"), ("hcpc", "PH100002")]

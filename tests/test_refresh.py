@@ -393,3 +393,21 @@ def test_a_walk_that_no_longer_finds_a_third_of_a_register_retires_nothing_and_s
         data_dir, world, postcode_table, registers=("gosc",), max_retire_share=1.0
     )
     assert allowed["registers"]["gosc"]["practices"]["retired"] == len(gone)
+
+
+def test_a_walk_that_no_longer_finds_a_third_of_the_osteopaths_retires_none_of_them(
+    data_dir, postcode_table, world
+):
+    run_refresh(data_dir, world, postcode_table, registers=("gosc",))
+    listed = len(world.gosc)
+    gone = world.gosc[: listed // 3]
+    for osteopath in gone:
+        world.gosc.remove(osteopath)
+
+    report = run_refresh(data_dir, world, postcode_table, registers=("gosc",))["registers"]
+    assert report["gosc"]["practitioners"]["retired"] == 0
+    assert [e["message"] for e in report["gosc"]["errors"]] == [
+        f"the walk no longer found {len(gone)} of the {listed} GOSC practitioners listed "
+        "here: more than a refresh should retire at once, so none was retired. If the register "
+        "really lists that many fewer, run the refresh again with --retire-any-share."
+    ]

@@ -8,7 +8,7 @@ import json
 from datetime import date
 
 import pytest
-from pages import FILES, read
+from pages import FILES, read, replaced, saved
 
 from scrapers import OUTCOMES, REGISTERED, UNKNOWN, hcpc, main, parse_file
 from scrapers.errors import LayoutChanged, RegisterUnavailable
@@ -231,6 +231,24 @@ def test_a_page_about_another_registration_number_is_layout_changed():
 def test_a_page_about_the_number_asked_is_the_answer():
     record = hcpc.lookup(_OnePage(detail_page()), "http://127.0.0.1:5000", "PH910001")
     assert record.registration_number == "PH910001"
+
+
+@pytest.mark.parametrize(
+    ("echo", "shown"),
+    [("PH999999", "PH999999"), ("", "no number")],
+    ids=["another-number", "no-number"],
+)
+def test_a_not_found_page_must_name_the_number_asked_for(echo, shown):
+    """A register that ignored the query says "no results" for everyone: that is a layout
+    change, never "not registered"."""
+    page = replaced(saved("hcpc_not_found.html"), "PH999999", echo)
+    with pytest.raises(LayoutChanged, match=f"asked for PH123456 but the page shows {shown}"):
+        hcpc.lookup(_OnePage(page), "http://127.0.0.1:5000", "PH123456")
+
+
+def test_a_not_found_page_naming_the_number_asked_for_is_not_found():
+    page = saved("hcpc_not_found.html")
+    assert isinstance(hcpc.lookup(_OnePage(page), "http://127.0.0.1:5000", "PH999999"), NotFound)
 
 
 # -- the evidence of real-registers.md, fact by fact ------------------------------------------

@@ -321,3 +321,17 @@ def test_threads_sharing_a_session_send_one_request_at_a_time():
             thread.join()
         session.close()
         assert fake.peak_concurrency["hcpc"] == 1
+
+
+def test_a_deadline_bounds_every_request_of_a_lookup_together(fake, fake_time):
+    """Requests 6 s apart, 15 s for the whole lookup: robots.txt at 0 s, pages at 6 and 12 s;
+    a third page would start at 18 s, so the lookup gives up before asking for it."""
+    url = fake.base_url("hcpc") + DETAIL
+    with polite(fake_time, min_interval=6, deadline=15) as session:
+        with session.within_deadline():
+            session.get(url)
+            session.get(url)
+            with pytest.raises(RegisterUnavailable, match="no answer within 15 s"):
+                session.get(url)
+        session.get(url)  # a new lookup has its own 15 s
+    assert len([r for r in fake.requests if r.path != "/robots.txt"]) == 3
