@@ -60,7 +60,7 @@ SETTINGS = [
     ),
     Setting(
         "CHECK_QUEUE_SIZE",
-        100,
+        200,
         "Checks that may wait for one register; past it web checks get 503 with Retry-After.",
     ),
     Setting(

@@ -142,6 +142,10 @@ def parse_results(text: str, url: str) -> ResultPage:
     return ResultPage(REGISTER, url, digest, registrations, at_end=len(cards) < PAGE_SIZE)
 
 
+# Pages a lookup by number reads: one.
+REQUESTS_PER_LOOKUP = 1
+
+
 def lookup(session, base_url: str, number: str) -> Registration | NotFound:
     """Check one chiropractor by registration number."""
     number = normalise_number(number)

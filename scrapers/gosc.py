@@ -270,6 +270,10 @@ def read_registrant(session, url: str) -> Registration:
     return parse_registrant(text, page_url)
 
 
+# Pages a lookup by number reads: the number search, then the registrant's page.
+REQUESTS_PER_LOOKUP = 2
+
+
 def lookup(session, base_url: str, number: str) -> Registration | NotFound:
     """Check one osteopath by registration number: search, then open the matching page."""
     number = normalise_number(number)

@@ -207,6 +207,10 @@ def same_number(a: str, b: str) -> bool:
     return match_a.group(1) == match_b.group(1) and int(match_a.group(2)) == int(match_b.group(2))
 
 
+# Pages a lookup by number reads: one.
+REQUESTS_PER_LOOKUP = 1
+
+
 def lookup(session, base_url: str, number: str) -> Registration | NotFound:
     """Fetch and parse one registrant by number.
 

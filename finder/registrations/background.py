@@ -11,6 +11,7 @@ Retry-After). The same number asked twice while queued is checked once.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import queue
@@ -21,6 +22,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+import scrapers
 from finder import db as database
 from finder.errors import FinderError
 from finder.registrations import bulk, store
@@ -38,6 +40,7 @@ log = logging.getLogger("finder.registrations")
 
 _STOP = object()
 CHECKING_REASON = "being checked with the register now"
+FAILED_HERE = "could not check just now"
 
 
 class QueueFull(FinderError):
@@ -78,7 +81,7 @@ class BackgroundChecks:
         db_path: str | os.PathLike,
         clients: RegisterClients,
         *,
-        capacity: int = 100,
+        capacity: int = 200,
         interval: float = 2.0,
         idle: float = 30.0,
     ) -> None:
@@ -86,6 +89,11 @@ class BackgroundChecks:
         self.clients = clients
         self.capacity = capacity
         self.interval = max(interval, 0.1)
+        # Seconds one check takes at least: the spacing times the pages its lookup reads.
+        self.per_check = {
+            register: self.interval * scrapers.register_module(register).REQUESTS_PER_LOOKUP
+            for register in REGISTERS
+        }
         self.idle = idle
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], Future] = {}
@@ -98,16 +106,31 @@ class BackgroundChecks:
         All or nothing: QueueFull when a register's queue has no room for its new keys."""
         with self._lock:
             if self._closed:
-                raise FinderError("The service is stopping: ask again in a moment.", status=503)
+                raise FinderError(
+                    "The service is stopping: ask again in a moment.",
+                    code="checks_stopping",
+                    status=503,
+                    headers={"Retry-After": "5"},
+                )
             new = [key for key in dict.fromkeys(keys) if key not in self._pending]
             registers = {register for register, _ in new}
             for register in registers:
                 waiting = sum(1 for r, _ in self._pending if r == register)
                 wanted = sum(1 for r, _ in new if r == register)
                 if waiting + wanted > self.capacity:
-                    raise QueueFull(register, self.retry_after(waiting))
+                    over = waiting + wanted - self.capacity
+                    raise QueueFull(register, self.retry_after(register, over))
             for register in registers:  # before queueing: a worker that cannot start leaves
-                self._start_worker(register)  # nothing queued that no worker would take
+                try:  # nothing queued that no worker would take
+                    self._start_worker(register)
+                except RuntimeError:  # no thread to be had: the machine is overloaded
+                    log.exception("could not start the %s checks worker", register)
+                    raise FinderError(
+                        "Checks cannot be started just now: try again in a minute.",
+                        code="checks_unavailable",
+                        status=503,
+                        headers={"Retry-After": "60"},
+                    ) from None
             for key in new:
                 self._pending[key] = Future()
                 self._queues[key[0]].put(key)
@@ -125,9 +148,9 @@ class BackgroundChecks:
                     return ahead
         return 0
 
-    def retry_after(self, ahead: int) -> int:
-        """Whole seconds until `ahead` checks of one register are likely done."""
-        return max(1, int(ahead * self.interval + 0.999))
+    def retry_after(self, register: str, ahead: int) -> int:
+        """Whole seconds until `ahead` checks of `register` are likely done."""
+        return max(1, int(ahead * self.per_check[register] + 0.999))
 
     def wait(
         self, futures: dict[tuple[str, str], Future], deadline: float
@@ -135,16 +158,18 @@ class BackgroundChecks:
         """Each key's result (or the error its check raised), or Waiting for those not done
         within `deadline` seconds. Keys too far back in the queue to finish in time are not
         waited for at all, so a burst of requests does not hold the web threads for the whole
-        deadline."""
+        deadline; the first in line always is."""
         answers: dict[tuple[str, str], CheckResult | Waiting | Exception] = {}
         give_up_at = time.monotonic() + deadline
         for key, future in futures.items():
             left = max(0.0, give_up_at - time.monotonic())
-            likely = self.position(key) * self.interval <= left
+            # The check in hand is waited for; behind it, each check ahead takes per_check.
+            likely = (self.position(key) - 1) * self.per_check[key[0]] <= left
             try:
                 answers[key] = future.result(timeout=left if likely else 0)
             except FutureTimeout:
-                answers[key] = Waiting(*key, retry_after=self.retry_after(self.position(key)))
+                ahead = self.position(key)
+                answers[key] = Waiting(*key, retry_after=self.retry_after(key[0], ahead))
             except Exception as error:  # noqa: BLE001 - the caller decides, key by key
                 answers[key] = error
         return answers
@@ -251,13 +276,26 @@ def check_within(
     if cached and is_fresh(cached, max_age, now or datetime.now(UTC)):
         return Answer(result_from_row(cached, name))
     answer = checks.wait(checks.submit([key]), deadline)[key]
-    if isinstance(answer, Exception):
-        raise answer
+    if isinstance(answer, FinderError):  # the register busy, say: raised here as a copy, as
+        raise copy.copy(answer)  # other requests waiting on this check raise it too
+    if isinstance(answer, CheckResult):
+        return Answer(replace(answer, name_match=name_match(name, answer.name_on_register)))
     if isinstance(answer, Waiting):
-        reason = f"{CHECKING_REASON}: ask again in {seconds(answer.retry_after)}"
-        stored = result_from_row(cached, name, stale=True, reason=reason) if cached else None
-        return Answer(stored, answer.retry_after)
-    return Answer(replace(answer, name_match=name_match(name, answer.name_on_register)))
+        retry_after = answer.retry_after
+        reason = f"{CHECKING_REASON}: ask again in {seconds(retry_after)}"
+    else:  # our own failure (the database busy, say): logged by the worker, not shown
+        retry_after = 30
+        reason = f"{FAILED_HERE}: ask again in {seconds(retry_after)}"
+    if cached:
+        return Answer(result_from_row(cached, name, stale=True, reason=reason), retry_after)
+    if isinstance(answer, Waiting):
+        return Answer(None, retry_after)
+    raise FinderError(
+        f"This check could not be completed just now: try again in {seconds(retry_after)}.",
+        code="check_failed",
+        status=503,
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def check_rows_within(
@@ -279,6 +317,11 @@ def check_rows_within(
     ]
     if not keys:
         return planned.results(), None
+    # One request may fill at most half a register's queue, so public checks always have room.
+    share = max(1, checks.capacity // 2)
+    for numbers in planned.to_fetch.values():
+        if len(numbers) > share:
+            raise bulk.too_many_fetches(len(numbers), share)
     later = None
     for (register, number), answer in checks.wait(checks.submit(keys), deadline).items():
         if isinstance(answer, CheckResult):
@@ -287,8 +330,8 @@ def check_rows_within(
         if isinstance(answer, Waiting):
             later = max(later or 0, answer.retry_after)
             note = f"{CHECKING_REASON}: send it again in {seconds(answer.retry_after)}"
-        else:
-            note = f"could not check: {getattr(answer, 'message', answer)}"
+        else:  # a failure is not the register's answer: say so plainly, keep no raw text
+            note = f"{FAILED_HERE}: send it again later"
         stored = planned.cached.get((register, number))
         for index, name in planned.to_fetch[register][number]:
             planned.out[index] = (

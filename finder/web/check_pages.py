@@ -143,7 +143,8 @@ def bulk_upload():
     except InvalidInput as error:
         return upload_page({"file": error.message}, error.status)
     except QueueFull as error:
-        return upload_page({"file": error.message}, 503)
+        page, status = upload_page({"file": error.message}, 503)
+        return page, status, error.headers
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     response = csv_download(results, f"registration-checks-{stamp}.csv")
     if later:  # rows still with their register say so; the same file later gets them all

@@ -47,6 +47,13 @@ def _ok(description: str, schema: dict) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}, **_CSV}}
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds after which asking again is likely to be answered",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
 _REGISTER_NOTICE = {
     "type": ["string", "null"],
     "description": "In plain words, when the register changed its pages and its answers are the "
@@ -196,6 +203,7 @@ OPENAPI_PATHS = {
                 "202": {
                     "description": "Being checked with the register now, never checked here "
                     "before: ask again after Retry-After seconds (JSON, whatever was asked for)",
+                    "headers": _RETRY_AFTER,
                     "content": {
                         "application/json": {
                             "schema": {"$ref": "#/components/schemas/CheckInProgress"}
@@ -209,8 +217,9 @@ OPENAPI_PATHS = {
                 },
                 "503": {
                     **error_responses(503)["503"],
-                    "description": "Too many checks wait for this register, or it is busy and "
-                    "nothing is cached: see Retry-After",
+                    "description": "Too many checks wait for this register, or the check could "
+                    "not be completed here and nothing is stored: see Retry-After",
+                    "headers": _RETRY_AFTER,
                 },
             },
         }
@@ -251,12 +260,15 @@ OPENAPI_PATHS = {
             },
             "responses": {
                 "200": _ok("One result per row", {"$ref": "#/components/schemas/BulkResult"}),
-                "202": _ok(
-                    "One result per row; some rows are still with their register (their error "
-                    "says so, or their stored answer is marked stale): send them again after "
-                    "Retry-After seconds",
-                    {"$ref": "#/components/schemas/BulkResult"},
-                ),
+                "202": {
+                    **_ok(
+                        "One result per row; some rows are still with their register (their "
+                        "error says so, or their stored answer is marked stale): send them "
+                        "again after Retry-After seconds",
+                        {"$ref": "#/components/schemas/BulkResult"},
+                    ),
+                    "headers": _RETRY_AFTER,
+                },
                 **error_responses(400, 401, 413, 415, 422, 503),
             },
         }
