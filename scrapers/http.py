@@ -73,7 +73,7 @@ class PoliteSession:
         # The most one get() may take in all (robots.txt, spacing, retries, back-off): a check
         # for a web request must end well inside a proxy's timeout; None for no limit.
         self.deadline = deadline
-        self._give_up_at: float | None = None
+        self._lookup = threading.local()  # per thread: when the current lookup gives up
         self._clock = clock
         self._sleep = sleep
         self._now = now  # wall clock, only for Retry-After given as an HTTP date
@@ -110,11 +110,11 @@ class PoliteSession:
         if self.deadline is None or self._give_up_at is not None:
             yield  # no limit, or inside an outer block that set it
             return
-        self._give_up_at = self._clock() + self.deadline
+        self._lookup.give_up_at = self._clock() + self.deadline
         try:
             yield
         finally:
-            self._give_up_at = None
+            self._lookup.give_up_at = None
 
     def _get(self, url: str, params: Mapping[str, str] | None) -> requests.Response:
         host = _host(url)
@@ -186,6 +186,10 @@ class PoliteSession:
             if remaining > 0:
                 self._wait(remaining, url)
         self._last_request[host] = self._clock()
+
+    @property
+    def _give_up_at(self) -> float | None:
+        return getattr(self._lookup, "give_up_at", None)
 
     def _wait(self, seconds: float, url: str) -> None:
         """Sleep, unless that would pass the deadline: then give up now."""
