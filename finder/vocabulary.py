@@ -108,6 +108,11 @@ REASON_TABLE = (
     Reason("register_busy", "register busy", "other checks were using the {register} register"),
     Reason("checking", "being checked", "we are asking the {register} register now"),
     Reason(
+        "sample",
+        "sample data",
+        "this is sample data: a made-up number, never checked with the {register} register",
+    ),
+    Reason(
         "status_not_recognised",
         "status not recognised",
         "the {register} register showed a status we do not recognise: read its entry",

@@ -288,3 +288,35 @@ def test_remove_and_if_empty_together_is_a_one_line_usage_error(runner):
         2,
         "Error: --remove and --if-empty do not go together: choose one.\n",
     )
+
+
+def test_no_check_ever_asks_a_register_about_a_sample_number(runner, data_dir, app):
+    """A made-up number may be a real person's: the page, the API, bulk and the CLI answer it
+    as sample data and never ask the register."""
+    from stubregisters import StubRegisters
+
+    from finder import registrations
+
+    assert runner.invoke(cli, ["demo", "--size", "20", "--seed", "3"]).exit_code == 0
+    register, number, outcome = rows(
+        data_dir,
+        "select p.register, p.registration_number, r.outcome from practitioners p "
+        "left join registrations r using (register, registration_number) "
+        "where p.source = 'sample' order by r.outcome is null limit 1",
+    )[0]
+    stub = StubRegisters()
+    app.extensions["register_clients"] = stub
+    client = app.test_client()
+    body = client.get(f"/api/v1/registrations/{register}/{number}").get_json()
+    assert (body["outcome"], body["reason_code"]) == (outcome, "sample")
+    page = client.get(f"/check?register={register}&number={number}").get_data(as_text=True)
+    assert "This is sample data: a made-up number, never checked with the" in page
+    with db.open_main(data_dir) as main:
+        [row] = registrations.check_many(
+            db.main_db_path(data_dir),
+            [{"register": register, "registration_number": number}],
+            clients=stub,
+        )
+        assert row["reason"].startswith("sample data")
+        assert registrations.check(main, register, number, clients=stub).outcome == outcome
+    assert stub.lookups == []

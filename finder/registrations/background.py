@@ -31,6 +31,7 @@ from finder.registrations.check import (
     fetch_and_record,
     name_match,
     result_from_row,
+    sample_result,
 )
 from finder.registrations.clients import RegisterClients
 from finder.registrations.policy import is_fresh, normalise_number, normalise_register
@@ -273,6 +274,8 @@ def check_within(
     number = normalise_number(register, number)
     key = (register, number)
     cached = store.read_current(db, [key]).get(key)
+    if store.is_sample_number(db, register, number):
+        return Answer(sample_result(register, number, cached, name))
     if cached and is_fresh(cached, max_age, now or datetime.now(UTC)):
         return Answer(result_from_row(cached, name))
     answer = checks.wait(checks.submit([key]), deadline)[key]

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,7 +38,7 @@ class CheckResult:
     status_raw: str | None = None
     name_on_register: str | None = None
     name_match: dict | None = None
-    checked_at: str = ""
+    checked_at: str | None = ""
     source_url: str | None = None
     evidence_sha256: str | None = None
     stale: bool = False
@@ -84,9 +84,28 @@ def check(
     number = normalise_number(register, number)
     now = now or datetime.now(UTC)
     cached = store.read_current(db, [(register, number)]).get((register, number))
+    if store.is_sample_number(db, register, number):
+        return sample_result(register, number, cached, name)
     if cached and not refresh and is_fresh(cached, max_age, now):
         return result_from_row(cached, name)
     return fetch_and_record(db, register, number, name, clients=clients, cached=cached, now=now)
+
+
+SAMPLE_REASON = "sample data: a made-up number, never asked of the register"
+
+
+def sample_result(register: str, number: str, stored: dict | None, name: str | None) -> CheckResult:
+    """A number of the sample directory: its made-up state, said to be sample data."""
+    if stored is not None:
+        return replace(result_from_row(stored, name), reason=SAMPLE_REASON)
+    return CheckResult(
+        register=register,
+        registration_number=number,
+        outcome="unknown",
+        checked_at=None,
+        reason=SAMPLE_REASON,
+        profession=PROFESSION_OF_REGISTER[register],
+    )
 
 
 def result_from_row(

@@ -203,3 +203,25 @@ def remove_sample_states(db: Database, keys: list[tuple[str, str]]) -> int:
         keys,
     )
     return cursor.rowcount
+
+
+def is_sample_number(db: Database, register: str, number: str) -> bool:
+    """Whether (register, number) is a practitioner of the sample directory (finder demo):
+    made up, and perhaps some real person's number, so never to be asked of a register."""
+    return bool(sample_numbers(db, [(register, number)]))
+
+
+def sample_numbers(db: Database, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of the (register, number) keys that belong to the sample directory."""
+    found: set[tuple[str, str]] = set()
+    for register in {register for register, _ in keys}:
+        numbers = sorted({number for r, number in keys if r == register})
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start : start + 500]
+            rows = db.execute(
+                "select registration_number from practitioners where source = 'sample' "
+                f"and register = ? and registration_number in ({','.join('?' * len(chunk))})",
+                [register, *chunk],
+            )
+            found |= {(register, number) for (number,) in rows}
+    return found
