@@ -168,8 +168,10 @@ def _walk_whole(db, run_id: int, register: str, way: int, options: Options, budg
         stopping = failures >= most
         notice = f"{search.place}: {without_url(failed)}"
         report(failure_notice(notice, failures, most, stopping=stopping, skipped=False))
+        # Every failure is in the summary, even one a later page makes good: a run stopped by
+        # --max-pages while the register is down must not read as a clean one.
+        record_error(db, run_id, register, search.place, failed, skipped=False)
         if stopping:
-            record_error(db, run_id, register, search.place, failed, skipped=False)
             set_state(db, run_id, register, "failed")
             return False
         options.clients.wait_out_pause(register)
