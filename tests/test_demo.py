@@ -69,7 +69,8 @@ def test_demo_refuses_a_directory_that_has_data(runner):
     assert (again.exit_code, again.output) == (
         1,
         "Error: The directory already holds 10 practices; the sample only fills an empty "
-        "directory.\n",
+        "directory (`finder demo --remove` takes an earlier sample out; --if-empty does nothing "
+        "here).\n",
     )
     quiet = runner.invoke(cli, ["demo", "--if-empty"])
     assert (quiet.exit_code, quiet.output) == (

@@ -434,3 +434,13 @@ def test_replace_sample_removes_the_sample_and_imports_in_one_go(runner, data_di
         assert directory.has_sample_data(database) is False
     finally:
         database.close()
+
+
+def test_clear_in_a_column_that_cannot_be_empty_is_that_rows_error(main_db, postcode_table):
+    data = (
+        b"practitioner_name,profession,registration_number,practice_name,postcode\n"
+        b"CLEAR,physiotherapist,PH123456,Headingley Physio,LS6 2AB\n"
+    )
+    report = importer.import_csv(main_db, data, postcode_table)
+    assert [e.message for e in report.errors] == ["practitioner_name cannot be CLEAR"]
+    assert main_db["practitioners"].count == 0

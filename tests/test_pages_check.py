@@ -185,6 +185,10 @@ def test_a_register_that_cannot_answer_never_reads_as_not_registered(client, reg
         "register: the HCPC register's website did not answer just now. This does not mean "
         "they are not registered: check the register yourself."
     ]
+    # Nothing was read: no "Checked", no "Changed since the previous check".
+    terms = texts(html, ".result-details dt")
+    assert "Last tried" in terms and "Checked" not in terms
+    assert "Changed since the previous check" not in terms
     # Where the check failed is no register entry: the link goes to the register's search.
     assert attrs(html, ".result-details dd a", "href")[-1] == (
         "https://www.hcpc-uk.org/check-the-register/"

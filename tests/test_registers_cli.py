@@ -154,3 +154,12 @@ def test_capture_of_a_malformed_number_is_one_line_and_saves_nothing(runner, fak
     assert result.exit_code == 1
     assert len(result.output.splitlines()) == 1
     assert not out.exists()
+
+
+def test_capture_of_a_register_that_answers_nothing_fails_in_one_line(runner, fake, tmp_path):
+    fake.fault("500", register="gcc")
+    out = tmp_path / "capture"
+    result = runner.invoke(cli, ["registers", "capture", "gcc", "04567", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Nothing was captured from GCC (")
+    assert (out / "capture.json").exists()

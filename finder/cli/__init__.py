@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
+import sys
 
 import click
 
@@ -76,6 +77,9 @@ class FinderGroup(click.Group):
             raise click.ClickException(error.message) from None
         except ValueError as error:  # bad FINDER_* settings, for one
             raise click.ClickException(str(error)) from None
+        except BrokenPipeError:  # `finder search ... | head`: the reader has what it wanted
+            sys.stdout = None  # nothing more may be written to the closed pipe, not even at exit
+            raise SystemExit(141) from None
         except OSError as error:  # a missing folder, a full disk, no permission...
             raise click.ClickException(describe_os_error(error)) from None
         except sqlite3.Error as error:  # a locked, corrupt or read-only database

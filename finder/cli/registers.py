@@ -110,6 +110,11 @@ def capture(register: str, number: str, out: Path) -> None:
         result = captures.capture(clients, register.lower(), number, out)
     finally:
         clients.close()
+    if not result.pages:  # the register answered nothing to keep: say so, and fail
+        raise click.ClickException(
+            f"Nothing was captured from {register.upper()} ({result.outcome}); what happened is "
+            f"in {out / 'capture.json'}."
+        )
     click.echo(f"{len(result.pages)} page(s) saved in {out}; the parser says: {result.outcome}")
     for page in result.pages:
         click.echo(

@@ -143,7 +143,8 @@ def load_sample(
     if practices or practitioners:
         held = what_it_holds(practices, practitioners)
         raise DirectoryNotEmpty(
-            f"The directory already holds {held}; the sample only fills an empty directory."
+            f"The directory already holds {held}; the sample only fills an empty directory "
+            "(`finder demo --remove` takes an earlier sample out; --if-empty does nothing here)."
         )
     rng = random.Random(seed)
     places = sample_postcodes(postcodes_path, size, rng)

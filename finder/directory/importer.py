@@ -162,6 +162,11 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, str]]]:
 def validate_row(row: dict[str, str], table: postcodes.PostcodeTable) -> tuple[dict, dict]:
     """The practitioner and the practice a row describes; InvalidInput saying what is wrong."""
     problems = [f"{name} is empty" for name in REQUIRED_COLUMNS if not row.get(name)]
+    problems += [  # CLEAR empties an optional field; these cannot be empty
+        f"{name} cannot be CLEAR"
+        for name in REQUIRED_COLUMNS
+        if (row.get(name) or "").strip().upper() == CLEAR
+    ]
     if problems:
         raise InvalidInput("; ".join(problems))
     profession = row["profession"].lower()
