@@ -357,7 +357,7 @@ def test_a_check_that_did_not_ask_the_down_register_keeps_no_one_elses_evidence(
     first = registrations.check(main_db, "hcpc", "PH123456", clients=clients)
     second = registrations.check(main_db, "hcpc", "PH400003", clients=clients)
     assert "PH123456" in first.source_url
-    assert (second.outcome, second.source_url) == ("unknown", None)
+    assert (second.outcome, second.source_url, second.checked_at) == ("unknown", None, None)
     assert second.reason == (
         "register unavailable: HTTP 503 after 4 attempts (on a check moments ago; not asked "
         "again yet)"

@@ -204,7 +204,8 @@ def fetch_and_record(
             registration_number=number,
             outcome="unknown",
             name_match=None,
-            checked_at=checked_at,
+            # Not asked (the register's pause after an outage): no check, so no time of one.
+            checked_at=None if isinstance(error, NotAsked) else checked_at,
             source_url=check_row["source_url"],
             reason=reason,
             profession=PROFESSION_OF_REGISTER[register],
