@@ -15,11 +15,7 @@ import click
 from finder import config as settings
 from finder import db
 from finder.errors import FinderError
-from finder.logs import configure_logging
 from finder.places.postcodes import PostcodeTable
-
-__all__ = ["cli", "configure_logging", "load_config", "open_postcodes"]
-
 
 # Modules whose commands are attached to `cli`, in help order.
 COMMAND_MODULES = [

@@ -10,7 +10,8 @@ import click
 
 import scrapers
 from finder import db, refresh, registrations
-from finder.cli import cli, configure_logging, load_config, open_postcodes
+from finder.cli import cli, load_config, open_postcodes
+from finder.logs import configure_logging
 
 NAMES = {"gosc": "GOsC", "gcc": "GCC", "hcpc": "HCPC"}
 

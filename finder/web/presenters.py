@@ -23,8 +23,12 @@ NAME_MATCH_LABELS = {
     "probable": "Probably the same person",
     "mismatch": "Does not match",
 }
-# Where on each register's site the public searches it (the About page links there).
-SEARCH_PAGES = {"hcpc": "/check-the-register/", "gosc": "/register-search/", "gcc": "/"}
+# Where on each register's site the public searches it (the About and check pages link there).
+SEARCH_PAGES = {
+    "hcpc": "/check-the-register/",  # LIVE-LINK 2022-2026 (real-registers.md §1.1)
+    "gosc": "/register-search/",  # LIVE-LINK 2021-2023 (§2.1)
+    "gcc": "/",  # OFFICIAL, undated: "find a chiropractor on our homepage" (§3.1)
+}
 
 
 def init_app(app: Flask) -> None:
