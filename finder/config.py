@@ -96,6 +96,20 @@ SETTINGS = [
         "register:number pairs separated by commas (hcpc:PH…,gosc:…,gcc:0…): choose numbers "
         "you know are on the register.",
     ),
+    # Replication (docs/operations.md): off unless FINDER_REPLICA_URL is set.
+    Setting(
+        "REPLICA_URL",
+        "",
+        "Where `finder replicate` streams finder.db with Litestream and where `finder restore` "
+        "and reader nodes read it: file:///backups/finder, s3://bucket/finder, sftp://... "
+        "(empty: no replication).",
+    ),
+    Setting(
+        "REPLICA_SYNC_INTERVAL",
+        1.0,
+        "Seconds within which a committed write reaches the replica: the most a dead writer's "
+        "machine can lose (plus the upload's own time).",
+    ),
 ]
 
 

@@ -30,6 +30,7 @@ MIGRATION_MODULES = [
     "finder.registrations.apikeys",
     "finder.directory.importer",
     "finder.refresh.schema",
+    "finder.replication.heartbeat",
 ]
 
 
@@ -51,6 +52,7 @@ TABLE_OWNERS = {
     "refresh_seen": "finder.refresh",
     "refresh_errors": "finder.refresh",
     "gosc_registrants": "finder.refresh",
+    "replication_heartbeat": "finder.replication",
     "_sqlite_migrations": "finder.db",
 }
 

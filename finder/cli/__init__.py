@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "finder.cli.check",
     "finder.cli.registers",
     "finder.cli.keys",
+    "finder.cli.replicate",
 ]
 
 
