@@ -110,6 +110,29 @@ SETTINGS = [
         "Seconds within which a committed write reaches the replica: the most a dead writer's "
         "machine can lose (plus the upload's own time).",
     ),
+    Setting(
+        "ROLE",
+        "writer",
+        "writer, or reader: a read node serves searches, pages, postcodes and self-referral "
+        "from its copy of the replica and sends registration checks to FINDER_WRITER_URL.",
+    ),
+    Setting(
+        "WRITER_URL",
+        "",
+        "A reader's writer, e.g. https://write.finder.example: checks are redirected there "
+        "(empty: they get 503 saying a reader cannot answer them).",
+    ),
+    Setting(
+        "READER_REFRESH",
+        5.0,
+        "Seconds between two refreshes of a reader's copy by `finder restore --follow`.",
+    ),
+    Setting(
+        "READER_MAX_LAG",
+        60.0,
+        "Seconds a reader's copy may trail the writer before its /healthz answers 503, so a "
+        "load balancer stops sending it visitors.",
+    ),
 ]
 
 

@@ -42,13 +42,25 @@ def replicate(print_config: bool, systemd: bool) -> None:
     help="Folder to restore finder.db into (it must not hold one).",
 )
 @click.option("--timestamp", help="Restore the copy as it was then (ISO 8601, UTC by default).")
-def restore(folder: str, timestamp: str | None) -> None:
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Reader nodes: keep the folder's copy current, refreshing it every "
+    "FINDER_READER_REFRESH seconds, until stopped.",
+)
+def restore(folder: str, timestamp: str | None, follow: bool) -> None:
     """Restore finder.db from FINDER_REPLICA_URL into a new folder, check it, and say what
-    it holds.
+    it holds; or, with --follow, keep a reader node's copy current.
 
     finder restore --to /var/lib/finder-restored [--timestamp 2026-12-07T10:30:00Z]
+    finder restore --follow --to /var/lib/finder
     """
     config = load_config()
+    if follow:
+        if timestamp:
+            raise click.UsageError("--follow keeps the newest copy: it takes no --timestamp.")
+        _follow(config, folder)
+        return
     moment = replication.parse_timestamp(timestamp) if timestamp else None
     restored = replication.restore_to(config, folder, moment)
     click.echo(f"Restored {restored.path} (Litestream transaction {restored.txid or '?'}).")
@@ -65,3 +77,24 @@ def restore(folder: str, timestamp: str | None) -> None:
     click.echo("Rows:")
     for table, count in restored.row_counts.items():
         click.echo(f"  {table:<24} {count:>9,}")
+
+
+def _follow(config: dict, folder: str) -> None:
+    url = replication.replica_url(config)
+    every = config["READER_REFRESH"]
+    click.echo(f"Keeping {database.main_db_path(folder)} current from {url} every {every} s.")
+
+    said = {"ok": False}  # a line for the first refresh and after each failure, not every one
+
+    def report(lag: float | None, took: float, problem: str | None) -> None:
+        if problem:
+            click.echo(f"Not refreshed (the last copy stays): {problem}", err=True)
+        elif not said["ok"]:
+            behind = "unknown" if lag is None else f"{lag:.1f} s"
+            click.echo(f"Refreshed in {took:.2f} s; the copy trails the writer by {behind}.")
+        said["ok"] = problem is None
+
+    try:
+        replication.follow(config, folder, report=report)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")

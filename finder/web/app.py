@@ -19,6 +19,7 @@ from finder.web import (
     errors,
     pages,
     presenters,
+    reader_role,
     registrations_api,
     requests_db,
     security,
@@ -45,8 +46,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_BYTES"]
     app.json = OrjsonProvider(app)
 
-    # Apply migrations once at start-up, not on every request.
-    database.open_main(app.config["DATA_DIR"]).close()
+    app.config["ROLE"] = reader_role.role(app.config)
+    if app.config["ROLE"] == "reader":
+        reader_role.init_app(app)  # its copy of finder.db is read-only, and migrated already
+    else:
+        # Apply migrations once at start-up, not on every request.
+        database.open_main(app.config["DATA_DIR"]).close()
 
     security.init_app(app)
     requests_db.init_app(app)

@@ -7,6 +7,7 @@ import sqlite3
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 
 from finder.registrations import health
+from finder.web import reader_role
 from finder.web.requests_db import get_db, get_postcodes, reader_db
 
 bp = Blueprint("pages", __name__)
@@ -71,6 +72,13 @@ def healthz():
         checks["postcodes"] = f"ok ({get_postcodes().count()} postcodes)"
     except Exception as error:  # noqa: BLE001
         checks["postcodes"] = f"error: {getattr(error, 'message', error)}"
+    if reader_role.is_reader():
+        try:
+            checks["replication"], replication = reader_role.health(get_db())
+        except Exception as error:  # noqa: BLE001
+            checks["replication"], replication = f"error: {error}", {"role": "reader"}
     healthy = all(value.startswith("ok") for value in checks.values())
     answer = {"status": "ok" if healthy else "error", "checks": checks, "registers": registers}
+    if reader_role.is_reader():
+        answer["replication"] = replication
     return jsonify(answer), (200 if healthy else 503)

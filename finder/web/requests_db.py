@@ -8,6 +8,8 @@
   cache, and a WAL checkpoint when the last connection closes. A WAL reader kept open still
   sees every new commit. Both are opened again when the data folder changes, and the postcode
   table when it is rebuilt (looked at at most once a RECHECK_SECONDS, not on every request).
+  On a reader node (FINDER_ROLE=reader) the main database is the node's read-only copy, opened
+  again the same way when `finder restore --follow` renames a fresh one into place.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import sqlite_utils
 from flask import Flask, current_app, g
 
 from finder import db as database
+from finder import replication
+from finder.errors import DataMissing
 from finder.places.postcodes import PostcodeTable
 
 RECHECK_SECONDS = 1.0  # a rebuilt postcode table is noticed within this long
@@ -30,8 +34,21 @@ RECHECK_SECONDS = 1.0  # a rebuilt postcode table is noticed within this long
 
 def get_db() -> sqlite_utils.Database:
     if "db" not in g:
-        g.db = database.connect(database.main_db_path(current_app.config["DATA_DIR"]))
+        g.db = _open_main(database.main_db_path(current_app.config["DATA_DIR"]))
     return g.db
+
+
+def _open_main(path: Path) -> sqlite_utils.Database:
+    """The main database; on a reader node (FINDER_ROLE=reader) its read-only copy, which
+    `finder restore --follow` replaces by renaming a new one into place."""
+    if current_app.config.get("ROLE") != "reader":
+        return database.connect(path)
+    if not path.exists():
+        raise DataMissing(
+            "This reader has no copy of finder.db yet: run `finder restore --follow --to "
+            "FINDER_DATA_DIR` beside it (docs/operations.md)."
+        )
+    return replication.open_copy(path)
 
 
 def get_postcodes() -> PostcodeTable:
@@ -72,6 +89,9 @@ def reader_db() -> sqlite_utils.Database:
     is the same: finder.db is never replaced under a running service (renaming a file over a
     WAL database that is open corrupts it; docs/operations.md says how to restore one)."""
     path = Path(current_app.config["DATA_DIR"]).expanduser() / database.MAIN_DB_NAME
+    if current_app.config.get("ROLE") == "reader":  # a copy swapped in whole: follow its inode
+        seen = _inode("main_seen", path)
+        return _kept("main", seen or str(path), lambda: _open_main(path))
     return _kept("main", str(path), lambda: database.connect(path))
 
 
@@ -80,16 +100,25 @@ def reader_postcodes() -> PostcodeTable:
     new one into place (its inode changes; the table is read-only and keeps no WAL). Without
     a table, get_postcodes() raises the error that says how to build it."""
     path = database.postcodes_db_path(current_app.config["DATA_DIR"])
-    seen = getattr(_threads, "postcodes_seen", None)  # (path, inode, look again after)
+    seen = _inode("postcodes_seen", path)
+    if seen is None:  # missing, or not ours to read
+        return get_postcodes()
+    return _kept("postcodes", seen, lambda: PostcodeTable(path))
+
+
+def _inode(slot: str, path: Path) -> tuple[str, int] | None:
+    """(path, inode) of a file replaced by renaming, looked at at most once a RECHECK_SECONDS
+    by this thread; None when it is missing."""
+    seen = getattr(_threads, slot, None)  # (path, inode, look again after)
     now = time.monotonic()
     if seen is None or seen[0] != str(path) or now >= seen[2]:
         try:
             inode = os.stat(path).st_ino
-        except OSError:  # missing, or not ours to read
-            return get_postcodes()
+        except OSError:
+            return None
         seen = (str(path), inode, now + RECHECK_SECONDS)
-        _threads.postcodes_seen = seen
-    return _kept("postcodes", seen[:2], lambda: PostcodeTable(path))
+        setattr(_threads, slot, seen)
+    return seen[:2]
 
 
 def reader_handles() -> tuple[sqlite_utils.Database, PostcodeTable]:
