@@ -111,3 +111,15 @@ def test_a_snapshot_restores_with_its_heartbeat_and_row_counts(runner, tmp_path,
     assert "  replication_heartbeat            1" in result.output
     assert "  registrations                    0" in result.output
     assert not list((tmp_path / "restored").glob("finder.db?*"))  # no -wal or leftovers
+
+
+def test_follow_takes_no_timestamp_and_refuses_a_writers_folder(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("FINDER_REPLICA_URL", (tmp_path / "replica").as_uri())
+    folder = tmp_path / "writer"
+    database.open_main(folder).close()
+    timed = runner.invoke(cli, ["restore", "--follow", "--to", str(folder), "--timestamp", "x"])
+    assert timed.exit_code == 2
+    assert "--follow keeps the newest copy" in timed.output
+    writer = runner.invoke(cli, ["restore", "--follow", "--to", str(folder)])
+    assert writer.exit_code == 1
+    assert "is a writer's database (WAL mode)" in writer.output

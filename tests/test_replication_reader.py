@@ -145,7 +145,9 @@ def test_an_api_key_made_on_the_writer_works_on_the_reader(writer, reader_app, d
     key = apikeys.create(db, "Example Insurance")
     push()
     replication.refresh_copy(config, data_dir)
-    answer = reader_app().test_client().get(
-        "/api/v1/search?postcode=LS6+2AB", headers={"Authorization": f"Bearer {key}"}
+    answer = (
+        reader_app()
+        .test_client()
+        .get("/api/v1/search?postcode=LS6+2AB", headers={"Authorization": f"Bearer {key}"})
     )
     assert answer.status_code == 200
