@@ -133,6 +133,8 @@ def test_a_reader_without_a_copy_says_how_to_get_one(tmp_path):
     assert answer.status_code == 503
     assert "finder restore --follow" in answer.get_json()["error"]["message"]
     assert app.test_client().get("/healthz").status_code == 503
+    page = app.test_client().get("/search?postcode=LS6+2AB")
+    assert (page.status_code, b"finder restore --follow" in page.data) == (503, True)
 
 
 def test_a_role_that_is_neither_writer_nor_reader_is_refused(tmp_path):

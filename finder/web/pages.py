@@ -6,6 +6,7 @@ import sqlite3
 
 from flask import Blueprint, current_app, jsonify, render_template, send_from_directory
 
+from finder.errors import DataMissing
 from finder.registrations import health
 from finder.web import reader_role
 from finder.web.requests_db import get_db, get_postcodes, reader_db
@@ -32,7 +33,7 @@ def _sample_data() -> bool:
 
     try:
         return has_sample_data(reader_db())
-    except sqlite3.Error:  # an error page must still render when the database cannot be read
+    except (sqlite3.Error, DataMissing):  # an error page must render without the database
         return False
 
 
