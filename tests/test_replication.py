@@ -4,12 +4,15 @@ commands' refusals and messages, and a restore from a file replica."""
 from __future__ import annotations
 
 import subprocess
+import time
+from datetime import UTC, datetime
 
 import pytest
 
 from finder import db as database
 from finder import replication
 from finder.cli import cli
+from finder.registrations import apikeys
 from finder.replication import litestream
 
 
@@ -123,3 +126,39 @@ def test_follow_takes_no_timestamp_and_refuses_a_writers_folder(runner, tmp_path
     writer = runner.invoke(cli, ["restore", "--follow", "--to", str(folder)])
     assert writer.exit_code == 1
     assert "is a writer's database (WAL mode)" in writer.output
+
+
+def key_names(folder) -> list[str]:
+    db = database.open_main(folder)
+    try:
+        return [key["name"] for key in apikeys.list_keys(db)]
+    finally:
+        db.close()
+
+
+def test_a_timestamp_restores_the_database_as_it_was_then(runner, tmp_path, monkeypatch):
+    config = settings(tmp_path)
+    db = database.open_main(config["DATA_DIR"])
+    config_file = tmp_path / "litestream.yml"
+    config_file.write_text(
+        replication.config_yaml(database.main_db_path(config["DATA_DIR"]), config)
+    )
+    sync = [litestream.binary(), "replicate", "-once", "-config", str(config_file)]
+    apikeys.create(db, "Before Insurance")
+    subprocess.run(sync, check=True, capture_output=True)
+    time.sleep(1.1)
+    between = datetime.now(UTC)
+    time.sleep(1.1)
+    apikeys.create(db, "After Insurance")
+    subprocess.run(sync, check=True, capture_output=True)
+    db.close()
+    monkeypatch.setenv("FINDER_REPLICA_URL", config["REPLICA_URL"])
+    for folder, when in (("then", between.isoformat()), ("now", None)):
+        options = ["--timestamp", when] if when else []
+        result = runner.invoke(cli, ["restore", "--to", str(tmp_path / folder), *options])
+        assert result.exit_code == 0, result.output
+    names = {folder: key_names(tmp_path / folder) for folder in ("then", "now")}
+    assert names == {
+        "then": ["Before Insurance"],
+        "now": ["Before Insurance", "After Insurance"],
+    }
