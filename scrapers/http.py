@@ -1,9 +1,9 @@
 """The polite HTTP session every register client goes through.
 
 One place decides how we behave towards the registers: an honest User-Agent with a contact
-address, connect/read timeouts, a minimum interval between requests to the same host, bounded
-retries with back-off on 429/5xx (honouring Retry-After), a cool-down after a 403, and
-robots.txt (RFC 9309: re-read daily; missing (4xx) allows everything, unreachable (5xx, no
+address, connect/read timeouts, a minimum interval between requests to the same host (kept
+across processes when given a `scrapers.spacing.SharedSpacing`), bounded retries with
+back-off on 429/5xx (honouring Retry-After), a cool-down after a 403, and robots.txt (RFC 9309: re-read daily; missing (4xx) allows everything, unreachable (5xx, no
 answer) allows nothing until it answers). Clock and sleep are injectable so tests never wait
 for real.
 """
@@ -22,6 +22,7 @@ from urllib.robotparser import RobotFileParser
 import requests
 
 from scrapers.errors import RegisterUnavailable, RobotsDisallowed, check_not_refused
+from scrapers.spacing import SharedSpacing
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class PoliteSession:
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.time,
         session: requests.Session | None = None,
+        spacing: SharedSpacing | None = None,
     ) -> None:
         self.user_agent = user_agent(contact, version)
         self.timeout = timeout
@@ -80,6 +82,8 @@ class PoliteSession:
         self._session = session or requests.Session()
         self._session.headers["User-Agent"] = self.user_agent
         self._last_request: dict[str, float] = {}
+        # Set, the interval is kept together with the other processes sharing its folder.
+        self._spacing = spacing
         self._blocked_until: dict[str, float] = {}
         # host -> (when read, by self._clock; its rules, None when it has none)
         self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
@@ -180,12 +184,24 @@ class PoliteSession:
     def _space_out(self, url: str) -> None:
         """Keep at least min_interval between the starts of two requests to one host."""
         host = _host(url)
+        if self._spacing is not None:
+            self._space_out_shared(host, url)
+            return
         last = self._last_request.get(host)
         if last is not None:
             remaining = last + self.min_interval - self._clock()
             if remaining > 0:
                 self._wait(remaining, url)
         self._last_request[host] = self._clock()
+
+    def _space_out_shared(self, host: str, url: str) -> None:
+        now = self._now()
+        latest = None if self._give_up_at is None else now + self._give_up_at - self._clock()
+        wait = self._spacing.reserve(host, self.min_interval, now, latest)
+        if wait is None:
+            raise RegisterUnavailable(f"no answer within {self.deadline:.0f} s", url)
+        if wait > 0:
+            self._sleep(wait)
 
     @property
     def _give_up_at(self) -> float | None:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any, TypeVar
 
 import scrapers
@@ -15,6 +16,7 @@ from finder.errors import FinderError
 from finder.vocabulary import REGISTER_NAMES, REGISTERS, base_urls
 from scrapers.errors import RegisterUnavailable
 from scrapers.http import PoliteSession
+from scrapers.spacing import SharedSpacing
 
 # How long a check waits for another check of the same register to finish before it answers
 # from the cache (marked stale, "register busy") or, with nothing cached, says try again.
@@ -146,6 +148,11 @@ def clients_from_config(
     PoliteSession (tests pass `sleep=` and `clock=` so nothing waits for real)."""
     config = {**settings.from_environment({}), **config}  # the defaults under what is given
     interval = float(config["REQUEST_INTERVAL"])
+    if not {"clock", "sleep"} & session_options.keys():
+        # Real time: keep the interval together with every other finder process on this
+        # machine (the web worker, a refresh, the watch monitor). Tests that fake time are one
+        # process and keep it alone.
+        session_options = {**session_options, "spacing": SharedSpacing(spacing_folder(config))}
     if deadline is None:
         deadline = float(config["FETCH_DEADLINE"])
     sessions = {
@@ -157,3 +164,8 @@ def clients_from_config(
     cooldown = 0.0 if interval == 0 else 60.0
     timing = {k: v for k, v in session_options.items() if k in ("clock", "sleep")}
     return RegisterClients(sessions, base_urls(config), outage_cooldown=cooldown, **timing)
+
+
+def spacing_folder(config: dict) -> Path:
+    """Where the processes sharing a data folder keep their next request times."""
+    return Path(config["DATA_DIR"]).expanduser() / "spacing"
