@@ -29,8 +29,9 @@ def test_the_config_streams_finder_db_alone_within_the_sync_interval(tmp_path):
     text = replication.config_yaml(tmp_path / "data" / "finder.db", settings(tmp_path))
     assert f'  - path: "{tmp_path}/data/finder.db"' in text
     assert f'      url: "file://{tmp_path}/replica"' in text
-    # Noticing a commit and uploading it each take half the interval.
-    assert text.count("interval: 500ms") == 2
+    # Noticing a commit and uploading it each take a third of the interval; the last third is
+    # left for the upload itself.
+    assert text.count("interval: 333ms") == 2
     assert "postcodes.db" not in text
 
 
@@ -60,7 +61,7 @@ def test_print_config_and_the_systemd_unit(runner, tmp_path, monkeypatch):
     config = runner.invoke(cli, ["replicate", "--print-config"])
     assert config.exit_code == 0
     assert 'url: "s3://example-bucket/finder"' in config.output
-    assert "sync-interval: 1500ms" in config.output
+    assert "sync-interval: 1000ms" in config.output
     unit = runner.invoke(cli, ["replicate", "--systemd"])
     assert unit.exit_code == 0
     assert "Environment=FINDER_REPLICA_URL=s3://example-bucket/finder" in unit.output

@@ -79,11 +79,12 @@ def config_yaml(db_path: str | Path, config: dict) -> str:
     """Litestream's config for finder.db alone (postcodes.db is rebuilt from the package).
 
     Litestream notices a commit when it next looks at the WAL (monitor-interval) and uploads
-    it at the next sync (sync-interval): each gets half of FINDER_REPLICA_SYNC_INTERVAL, so a
-    commit reaches the replica within that interval plus the upload's own time.
+    it at the next sync (sync-interval): each gets a third of FINDER_REPLICA_SYNC_INTERVAL,
+    and the last third is left for the upload itself and a busy machine's scheduling, so a
+    commit reaches the replica within the interval.
     """
     url = replica_url(config)
-    half = _duration(sync_interval(config) / 2)
+    third = _duration(sync_interval(config) / 3)
     # JSON strings are valid YAML scalars: quoting that survives any path or URL.
     return "\n".join(
         [
@@ -92,10 +93,10 @@ def config_yaml(db_path: str | Path, config: dict) -> str:
             "# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, ...), never from this file.",
             "dbs:",
             f"  - path: {json.dumps(str(Path(db_path).resolve()))}",
-            f"    monitor-interval: {half}",
+            f"    monitor-interval: {third}",
             "    replica:",
             f"      url: {json.dumps(url)}",
-            f"      sync-interval: {half}",
+            f"      sync-interval: {third}",
             "",
         ]
     )
