@@ -3,9 +3,9 @@
 One place decides how we behave towards the registers: an honest User-Agent with a contact
 address, connect/read timeouts, a minimum interval between requests to the same host (kept
 across processes when given a `scrapers.spacing.SharedSpacing`), bounded retries with
-back-off on 429/5xx (honouring Retry-After), a cool-down after a 403, and robots.txt (RFC 9309: re-read daily; missing (4xx) allows everything, unreachable (5xx, no
-answer) allows nothing until it answers). Clock and sleep are injectable so tests never wait
-for real.
+back-off on 429/5xx (honouring Retry-After), a cool-down after a 403, and robots.txt
+(RFC 9309: re-read daily; missing (4xx) allows everything, unreachable (5xx, no answer)
+allows nothing until it answers). Clock and sleep are injectable so tests never wait for real.
 """
 
 from __future__ import annotations
