@@ -133,6 +133,19 @@ SETTINGS = [
         "Seconds a reader's copy may trail the writer before its /healthz answers 503, so a "
         "load balancer stops sending it visitors.",
     ),
+    Setting(
+        "WEBHOOK_KEY",
+        "",
+        "Service key each watchlist's webhook signing secret is derived from. When empty, a "
+        "key file (webhook-signing.key) is made in the data folder on first use; changing or "
+        "losing it changes every webhook's secret.",
+    ),
+    Setting(
+        "WEBHOOK_ALLOW_HOSTS",
+        "",
+        "Webhook hosts or IP addresses allowed although they are not public (loopback, private "
+        "networks), separated by commas; empty: webhooks must reach public https addresses.",
+    ),
 ]
 
 

@@ -31,6 +31,7 @@ MIGRATION_MODULES = [
     "finder.directory.importer",
     "finder.refresh.schema",
     "finder.replication.heartbeat",
+    "finder.watch.schema",
 ]
 
 
@@ -53,6 +54,10 @@ TABLE_OWNERS = {
     "refresh_errors": "finder.refresh",
     "gosc_registrants": "finder.refresh",
     "replication_heartbeat": "finder.replication",
+    "watchlists": "finder.watch",
+    "watch_entries": "finder.watch",
+    "watch_events": "finder.watch",
+    "watch_deliveries": "finder.watch",
     "_sqlite_migrations": "finder.db",
 }
 

@@ -36,7 +36,7 @@ def test_a_revoked_key_stops_working_and_stays_listed(main_db):
         ("Acme Insurance", True),
         ("Brill Cover", False),
     ]
-    assert sorted(listed[0]) == ["created_at", "name", "revoked_at"]
+    assert sorted(listed[0]) == ["created_at", "name", "owner", "revoked_at"]
 
 
 def test_revoking_an_unknown_key_is_not_found(main_db):

@@ -1,7 +1,10 @@
-"""API keys for the insurer endpoints (bulk checks, history).
+"""API keys for the insurer endpoints (bulk checks, history, watchlists).
 
 A key is shown once when made; only its SHA-256 is stored, so a copy of the database does not
 give anyone access. Keys are revoked, never deleted, so the record of who had access stays.
+Each key has an owner (the organisation holding it): what one key makes, such as a watchlist,
+every current key of the same owner sees and no other does. A key made without an owner is
+its own owner (its name), as every key made before owners existed became.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
 from sqlite_utils import Database, Migrations
 
@@ -49,15 +53,33 @@ def use_one_timestamp_format(db) -> None:
         )
 
 
+@MIGRATIONS()
+def add_owner(db) -> None:
+    # Watchlists belong to a key's holder, not to one key: a key can be replaced (revoked and
+    # made again) without its holder losing its lists. Keys made before owners own themselves.
+    db.execute("alter table api_keys add column owner text")
+    db.execute("update api_keys set owner = name where owner is null")
+
+
+@dataclass(frozen=True)
+class KeyHolder:
+    name: str  # the key's own name
+    owner: str  # the organisation it was given to; owns what the key makes
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create(db: Database, name: str) -> str:
-    """Make a key called `name` (e.g. the insurer's name); return the key, shown only now."""
+def create(db: Database, name: str, owner: str | None = None) -> str:
+    """Make a key called `name` (e.g. the insurer's name) for `owner` (the organisation; the
+    name when None); return the key, shown only now."""
     name = (name or "").strip()
     if not name:
         raise InvalidInput("A key needs a name, such as the insurer it is for.", code="invalid")
+    owner = name if owner is None else owner.strip()
+    if not owner:
+        raise InvalidInput("A key's owner needs a name, such as the insurer.", code="invalid")
     if db["api_keys"].count_where("name = ? and revoked_at is null", [name]):
         raise InvalidInput(
             f"There is already a key called '{name}': revoke it or choose another name.",
@@ -66,23 +88,34 @@ def create(db: Database, name: str) -> str:
     token = KEY_PREFIX + secrets.token_urlsafe(32)
     with db.conn:
         db["api_keys"].insert(
-            {"name": name, "key_sha256": _digest(token), "created_at": times.now_iso()}
+            {
+                "name": name,
+                "key_sha256": _digest(token),
+                "created_at": times.now_iso(),
+                "owner": owner,
+            }
         )
     return token
 
 
 def verify(db: Database, token: str | None) -> str | None:
     """The key's name when `token` is a current (not revoked) key, else None."""
+    found = holder(db, token)
+    return None if found is None else found.name
+
+
+def holder(db: Database, token: str | None) -> KeyHolder | None:
+    """Who holds `token` when it is a current (not revoked) key, else None."""
     if not token:
         return None
     digest = _digest(token.strip())
     rows = db.execute(
-        "select name, key_sha256 from api_keys where key_sha256 = ? and revoked_at is null",
+        "select name, owner, key_sha256 from api_keys where key_sha256 = ? and revoked_at is null",
         [digest],
     ).fetchall()
-    for name, stored in rows:
+    for name, owner, stored in rows:
         if hmac.compare_digest(stored, digest):
-            return name
+            return KeyHolder(name, owner or name)
     return None
 
 
@@ -101,5 +134,5 @@ def revoke(db: Database, name: str) -> None:
 
 
 def list_keys(db: Database) -> list[dict]:
-    """Every key ever made, oldest first: name, created_at, revoked_at (never the key)."""
-    return list(db.query("select name, created_at, revoked_at from api_keys order by id"))
+    """Every key ever made, oldest first: name, owner, created_at, revoked_at (never the key)."""
+    return list(db.query("select name, owner, created_at, revoked_at from api_keys order by id"))

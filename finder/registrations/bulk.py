@@ -25,7 +25,7 @@ from finder.registrations.check import (
     result_from_row,
     sample_result,
 )
-from finder.registrations.policy import is_fresh, normalise_number, normalise_register
+from finder.registrations.policy import is_fresh, row_key
 from finder.registrations.store import read_current, sample_numbers
 
 MAX_BULK_ROWS = 10_000
@@ -236,17 +236,10 @@ def plan(
     out: list[dict | None] = [None] * len(rows)
     wanted: list[tuple[int, str, str, str | None]] = []  # (index, register, number, name)
     for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            out[index] = error_row({}, "Each row must be an object with register and number.")
-            continue
-        if isinstance(row, BadRow):
-            out[index] = error_row(dict(row), row.message)
-            continue
         try:
-            register = normalise_register(row.get("register"))
-            number = normalise_number(register, row.get("registration_number"))
+            register, number = row_key(row)
         except FinderError as error:
-            out[index] = error_row(row, error.message)
+            out[index] = error_row(dict(row) if isinstance(row, dict) else {}, error.message)
             continue
         wanted.append((index, register, number, _text(row.get("name"))))
 

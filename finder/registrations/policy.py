@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from finder import times
 from finder.errors import FinderError, InvalidInput
@@ -53,6 +54,17 @@ def normalise_register(register: str) -> str:
             f"'{register}' is not a register: use hcpc, gosc or gcc", code="invalid_register"
         )
     return key
+
+
+def row_key(row: Any) -> tuple[str, str]:
+    """A bulk row's (register, registration number), normalised, or InvalidInput saying what is
+    wrong: bulk checks and watchlists read rows alike. A row already known to be bad (a
+    bulk.BadRow) carries its reason as `message`."""
+    if not isinstance(row, dict) or hasattr(row, "message"):
+        why = getattr(row, "message", "Each row must be an object with register and number.")
+        raise InvalidInput(why)
+    register = normalise_register(row.get("register"))
+    return register, normalise_number(register, row.get("registration_number"))
 
 
 def cache_max_age(register: str, number: str, today: datetime) -> timedelta:
