@@ -170,12 +170,26 @@ def test_keys_are_created_listed_and_revoked(runner):
         "Revoked the API key 'Acme Insurance'.\n"
     )
     listed = runner.invoke(cli, ["keys", "list"]).output.split("\t")
-    assert (listed[0], listed[2].split()[0]) == ("Acme Insurance", "revoked")
+    assert (listed[0], listed[1], listed[3].split()[0]) == (
+        "Acme Insurance", "owner Acme Insurance", "revoked")  # fmt: skip
     missing = runner.invoke(cli, ["keys", "revoke", "Nobody"])
     assert (missing.exit_code, missing.output) == (
         1,
         "Error: There is no API key called 'Nobody'.\n",
     )
+
+
+def test_a_key_is_made_for_an_owner(runner, main_db):
+    from finder.registrations import apikeys
+
+    made = runner.invoke(cli, ["keys", "create", "Claims team", "--owner", "Acme Insurance"])
+    assert made.exit_code == 0, made.output
+    key = made.output.splitlines()[0]
+    assert apikeys.holder(main_db, key) == apikeys.KeyHolder("Claims team", "Acme Insurance")
+    assert "owner Acme Insurance" in runner.invoke(cli, ["keys", "list"]).output
+    blank = runner.invoke(cli, ["keys", "create", "Other", "--owner", " "])
+    assert (blank.exit_code, blank.output) == (
+        1, "Error: A key's owner needs a name, such as the insurer.\n")  # fmt: skip
 
 
 def test_check_csv_refuses_an_out_folder_that_does_not_exist_before_checking_anything(

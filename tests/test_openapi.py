@@ -50,9 +50,12 @@ def test_endpoints_that_need_a_key_declare_it(client):
         for method, operation in item.items()
         if operation.get("security")
     }
+    watchlists = {(p, m) for p, item in spec["paths"].items() for m in item if "watchlists" in p}
+    assert len(watchlists) == 8
     assert keyed == {
         ("/registrations/{register}/{number}/history", "get"),
         ("/registrations/bulk", "post"),
+        *watchlists,
     }
     assert spec["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
 

@@ -64,6 +64,9 @@ def test_an_upgrade_keeps_every_row_and_writes_timestamps_one_way(upgraded):
     assert checks == [("2026-11-30T09:30:00Z",)]
     (created,) = upgraded.execute("select created_at from api_keys").fetchone()
     assert created.endswith("Z") and len(created) == 20
+    # Keys made before owners existed own themselves: what they make is theirs alone.
+    assert upgraded.execute("select count(*) from api_keys where owner = name").fetchone()[0] == (
+        upgraded.execute("select count(*) from api_keys").fetchone()[0]) > 0  # fmt: skip
     listing = upgraded.execute(
         "select listing from practice_listings l join practices p on p.id = l.practice_id "
         "where p.name = 'Example Clinic'"

@@ -37,6 +37,8 @@ PATH_VALUES = {
     "practice_id": "1",
     "postcode": "LS6 2AB",
     "filename": "finder.css",
+    "watchlist_id": "1",
+    "entry_id": "1",
 }
 
 

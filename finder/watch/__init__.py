@@ -9,14 +9,20 @@
 from finder.watch.events import (
     EVENT_KINDS,
     entries_due,
+    entries_for,
     event_dict,
     events_page,
+    flat_event,
+    parse_since,
     pending_deliveries,
     record_check,
     record_delivery,
     record_event,
     record_unreadable,
     watched_counts,
+)
+from finder.watch.events import (
+    MAX_PAGE as MAX_EVENTS_PAGE,
 )
 from finder.watch.store import (
     create_watchlist,
@@ -31,16 +37,20 @@ from finder.watch.store import (
 
 __all__ = [
     "EVENT_KINDS",
+    "MAX_EVENTS_PAGE",
     "create_watchlist",
     "delete_entry",
     "delete_watchlist",
     "entries_due",
+    "entries_for",
     "event_dict",
     "events_page",
     "find_watchlist",
+    "flat_event",
     "get_watchlist",
     "list_entries",
     "list_watchlists",
+    "parse_since",
     "pending_deliveries",
     "record_check",
     "record_delivery",

@@ -22,7 +22,7 @@ EVENT_KINDS = (
     "outcome_changed", "status_changed", "conditions_changed", "name_changed", "not_found",
     "unreadable",
 )  # fmt: skip
-MAX_PAGE = 1000
+MAX_PAGE = 1000  # events in one page of the feed
 EVENT_COLUMNS = (
     "event_id", "watchlist_id", "entry_id", "register", "registration_number", "entry_name",
     "kind", "outcome_before", "status_raw_before", "name_before", "conditions_before",
@@ -62,14 +62,20 @@ def entries_due(
            limit ?""",
         [register, checked_before, checked_before, int(limit)],
     ).fetchall()
-    due = []
-    for number, *_ in numbers:
-        entries = list(db.query(
-            "select * from watch_entries where register = ? and registration_number = ? "
-            "order by id", [register, number],
-        ))  # fmt: skip
-        due.append({"register": register, "registration_number": number, "entries": entries})
-    return due
+    return [
+        {"register": register, "registration_number": number,
+         "entries": entries_for(db, register, number)}
+        for number, *_ in numbers
+    ]  # fmt: skip
+
+
+def entries_for(db: Database, register: str, number: str) -> list[dict]:
+    """Every watched entry of one registration now (deleted lists have none), oldest first:
+    read again just before recording a check, so a long cycle never writes from a stale row."""
+    return list(db.query(
+        "select * from watch_entries where register = ? and registration_number = ? "
+        "order by id", [register, number],
+    ))  # fmt: skip
 
 
 def record_check(db: Database, entry_ids: Iterable[int], state: Mapping, checked_at: str) -> None:
@@ -194,6 +200,31 @@ def event_dict(row: Mapping) -> dict:
     }
 
 
+# The columns of an events CSV (the API's and `finder watch events --csv`), in this order.
+CSV_COLUMNS = (
+    "id", "cursor", "kind", "register", "registration_number", "name", "outcome_before",
+    "status_raw_before", "name_on_register_before", "conditions_before", "outcome_after",
+    "status_raw_after", "name_on_register_after", "conditions_after", "checked_at",
+    "source_url", "evidence_sha256", "created_at",
+)  # fmt: skip
+
+
+def flat_event(event: Mapping) -> dict:
+    """An event (event_dict) as one CSV line (CSV_COLUMNS); conditions joined by '; '."""
+    row = {"id": event["id"], "cursor": event["cursor"], "kind": event["kind"]}
+    row.update({k: event["entry"][k] for k in ("register", "registration_number", "name")})
+    for side in ("before", "after"):
+        state = event[side]
+        row[f"outcome_{side}"] = state["outcome"]
+        row[f"status_raw_{side}"] = state["status_raw"]
+        row[f"name_on_register_{side}"] = state["name_on_register"]
+        conditions = state["conditions"]
+        row[f"conditions_{side}"] = None if conditions is None else "; ".join(map(str, conditions))
+    for key in ("checked_at", "source_url", "evidence_sha256", "created_at"):
+        row[key] = event[key]
+    return {column: row[column] for column in CSV_COLUMNS}
+
+
 def events_page(
     db: Database, watchlist_id: int, *, after: str | None = None, since: str | None = None,
     limit: int = 100,
@@ -216,6 +247,21 @@ def events_page(
     events = [event_dict(row) for row in rows]
     cursor = events[-1]["cursor"] if events else (str(position) if position else None)
     return events, cursor
+
+
+def parse_since(text: str) -> str:
+    """A `since` given as a date (2026-12-01, midnight UTC) or a time (2026-12-01T09:00:00Z)
+    as the stored timestamp form; InvalidInput saying the forms otherwise."""
+    text = str(text).strip()
+    try:
+        moment = datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise InvalidInput(
+            f"'since' must be a date like 2026-12-01 or a time like 2026-12-01T09:00:00Z, "
+            f"not {text!r}.",
+            code="invalid_since",
+        ) from None
+    return times.iso(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 def pending_deliveries(db: Database, now: datetime | str | None = None, limit: int = 100) -> list:

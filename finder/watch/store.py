@@ -8,7 +8,7 @@ side (what is due, what it saw, events and deliveries) is finder.watch.events.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 
 from sqlite_utils import Database
 
@@ -17,7 +17,7 @@ from finder.db import atomic
 from finder.errors import FinderError, InvalidInput, NotFound
 from finder.registrations.bulk import MAX_BULK_ROWS
 from finder.registrations.policy import row_key
-from finder.watch import hooksecrets
+from finder.watch import hooksecrets, netguard
 
 MAX_NAME_LENGTH = 200
 # The columns an entry keeps as its own; any other column of an upload is kept in `extra`.
@@ -28,13 +28,6 @@ STATE_COLUMNS = (
 )  # fmt: skip
 
 
-def _placeholder_check_url(url: str, allow_hosts: Iterable[str] = ()) -> str:
-    # Until finder.watch.netguard lands: https only (the address check comes with it).
-    if not url.lower().startswith("https://"):
-        raise InvalidInput("A webhook URL must start with https://.", code="webhook_url_refused")
-    return url
-
-
 def create_watchlist(
     db: Database,
     owner: str,
@@ -42,11 +35,11 @@ def create_watchlist(
     webhook_url: str | None,
     *,
     config: Mapping,
-    check_url: Callable[..., str] = _placeholder_check_url,
-    allow_hosts: Iterable[str] = (),
+    resolver: Callable[[str, int], list[str]] = netguard.resolve,
 ) -> tuple[dict, str | None]:
     """Make `owner`'s watchlist `name`; (the watchlist, its webhook's signing secret or None).
-    The secret is returned only here: show it now, it is never shown again."""
+    The secret is returned only here: show it now, it is never shown again. The webhook URL
+    must pass netguard (https, public addresses unless FINDER_WEBHOOK_ALLOW_HOSTS allows)."""
     name = (name if isinstance(name, str) else "").strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise InvalidInput(
@@ -57,7 +50,8 @@ def create_watchlist(
     if webhook_url is not None and webhook_url != "":
         if not isinstance(webhook_url, str):
             raise InvalidInput("webhook_url must be text, an https:// address.", code="invalid")
-        webhook_url = check_url(webhook_url.strip(), allow_hosts)
+        allowed = config.get("WEBHOOK_ALLOW_HOSTS", "")
+        webhook_url = netguard.check_webhook_url(webhook_url, allowed, resolver=resolver).url
         salt = hooksecrets.new_salt()
         secret = hooksecrets.signing_secret(config, salt)
     else:

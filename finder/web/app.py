@@ -23,6 +23,7 @@ from finder.web import (
     registrations_api,
     requests_db,
     security,
+    watchlists,
 )
 from finder.web import search as search_web
 from finder.web import selfref as selfref_web
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(search_web.api_bp)
     app.register_blueprint(registrations_api.bp)
     app.register_blueprint(check_pages.bp)
+    app.register_blueprint(watchlists.bp)
     # Shared by every request (the API and the check page), so the limit and the registers'
     # politeness hold across threads; tests replace them.
     app.extensions[auth.LIMITER_KEY] = RateLimiter(int(app.config["PUBLIC_RATE_LIMIT"]), 60.0)

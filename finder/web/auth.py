@@ -60,6 +60,11 @@ def retry_after_if_limited() -> int | None:
 
 def require_api_key() -> str:
     """The key's name, or a 401 saying how to get and send a key."""
+    return require_key_holder().name
+
+
+def require_key_holder() -> apikeys.KeyHolder:
+    """Who holds the request's key (its name and owner), or a 401 saying how to send one."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise FinderError(
@@ -69,8 +74,8 @@ def require_api_key() -> str:
             status=401,
             headers=_CHALLENGE,
         )
-    name = apikeys.verify(get_db(), token.strip())
-    if name is None:
+    holder = apikeys.holder(get_db(), token.strip())
+    if holder is None:
         raise FinderError(
             "That API key is not valid, or has been revoked. Ask the service's operator for "
             "a new one.",
@@ -78,7 +83,7 @@ def require_api_key() -> str:
             status=401,
             headers=_CHALLENGE,
         )
-    return name
+    return holder
 
 
 def optional_api_key() -> str | None:

@@ -18,13 +18,17 @@ PATH_MODULES = [
     "finder.web.openapi.selfref",
     "finder.web.openapi.search",
     "finder.web.openapi.registrations",
+    "finder.web.openapi.watchlists",
 ]
 
 DESCRIPTIONS = {
     400: "Bad input; the message says what is wrong",
     401: "Missing or bad API key",
     404: "Not found, or a place this service does not cover",
+    409: "Already exists",
     413: "Too large",
+    415: "Unsupported Content-Type",
+    422: "Rows that cannot be used; the message names them",
     429: "Too many requests",
     503: "Data not loaded yet",
 }
