@@ -146,6 +146,29 @@ SETTINGS = [
         "Webhook hosts or IP addresses allowed although they are not public (loopback, private "
         "networks), separated by commas; empty: webhooks must reach public https addresses.",
     ),
+    Setting(
+        "WEBHOOK_TIMEOUT",
+        10.0,
+        "Seconds a webhook receiver has to answer one delivery before it counts as failed.",
+    ),
+    Setting(
+        "WEBHOOK_RETRY_FIRST",
+        30.0,
+        "Seconds before a failed webhook delivery is tried again; each later wait doubles, up "
+        "to an hour.",
+    ),
+    Setting(
+        "WEBHOOK_RETRY_HOURS",
+        24.0,
+        "Hours after an event its webhook delivery is retried for; then it is given up (the "
+        "event stays in the watchlist's feed).",
+    ),
+    Setting(
+        "WATCH_RECHECK_HOURS",
+        24.0,
+        "Hours after its last check a watched registration is due again for `finder watch run` "
+        "(0: every cycle checks every one).",
+    ),
 ]
 
 

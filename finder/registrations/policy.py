@@ -8,6 +8,7 @@ from typing import Any
 
 from finder import times
 from finder.errors import FinderError, InvalidInput
+from finder.registrations.renewals import renewal_window
 from finder.vocabulary import REGISTERS
 
 DEFAULT_MAX_AGE = timedelta(days=7)
@@ -68,16 +69,9 @@ def row_key(row: Any) -> tuple[str, str]:
 
 
 def cache_max_age(register: str, number: str, today: datetime) -> timedelta:
-    """How old a cached answer may be: a day when renewals lapse in bulk, else a week.
-
-    HCPC physiotherapists renew by 30 April of even years (lapses show from about 1 May);
-    GCC registrations lapse on 14 December.
-    """
-    day = today.date()
-    in_renewal_window = day.year % 2 == 0 and (4, 20) <= (day.month, day.day) <= (5, 31)
-    if register == "hcpc" and number.startswith("PH") and in_renewal_window:
-        return RENEWAL_MAX_AGE
-    if register == "gcc" and day.month == 12:
+    """How old a cached answer may be: a day in the register's renewal window, when
+    registrations lapse in bulk (finder.registrations.renewals), else a week."""
+    if renewal_window(register, number, today.date()) is not None:
         return RENEWAL_MAX_AGE
     return DEFAULT_MAX_AGE
 

@@ -1,0 +1,398 @@
+"""The watchlist monitor: re-checks watched registrations and reports what changed.
+
+It is its own process (`finder watch run`), asking the registers only through the polite
+`RegisterClients`, one thread per register, so each register gets one request at a time at
+its interval and a slow register does not hold up the others. A cycle checks every
+registration due (last checked FINDER_WATCH_RECHECK_HOURS ago or more) once, however many
+watchlists hold it, most likely to have changed first: those in their register's renewal window
+(finder.registrations.renewals), then those whose last answer was unreadable, unknown or
+restricted, then the longest unchecked. Each check is written in its own short transaction
+(the check's evidence, the entries' new state and any change events together), so web searches
+never wait behind the monitor and stopping it loses nothing. Events are delivered to webhooks
+from the main thread while the register threads work.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import scrapers
+from finder import db as database
+from finder import times
+from finder.errors import FinderError
+from finder.registrations import store
+from finder.registrations.check import failure_reason, fetch_and_record
+from finder.registrations.clients import RegisterBusy, RegisterClients
+from finder.registrations.renewals import renewal_window
+from finder.vocabulary import REGISTER_NAMES, REGISTERS
+from finder.watch import changes, events, netguard, webhooks
+
+log = logging.getLogger("finder.watch")
+
+UNSETTLED_OUTCOMES = ("unknown", "restricted")
+DELIVERY_POLL = 1.0  # seconds between webhook passes while the registers are being checked
+IDLE_POLL = 60.0  # seconds between looks for due work when nothing is due (run without --once)
+
+
+class MonitorRunning(FinderError):
+    code = "monitor_running"
+    status = 409
+
+
+class MonitorLock:
+    """One monitor at a time per data folder (two would check and deliver everything twice):
+    an OS lock on a file, freed if the process dies."""
+
+    def __init__(self, data_dir: str | os.PathLike) -> None:
+        self.path = Path(data_dir).expanduser() / "watch.lock"
+        self._file = None
+
+    def __enter__(self) -> MonitorLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held until __exit__
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise MonitorRunning(
+                f"Another `finder watch run` is running ({holder}): it checks and delivers "
+                "for every watchlist, so this one has nothing to do."
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}, started {times.now_iso()}\n")
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+@dataclass(frozen=True)
+class CycleEstimate:
+    """How long one cycle over a register's watched registrations takes at its interval."""
+
+    register: str
+    registrations: int
+    seconds_per_check: float  # the interval times the requests one lookup makes
+    recheck_hours: float
+
+    @property
+    def seconds(self) -> float:
+        return self.registrations * self.seconds_per_check
+
+    def describe(self) -> str:
+        name = REGISTER_NAMES[self.register]
+        line = (
+            f"{name}: {self.registrations:,} registration{'s' * (self.registrations != 1)} "
+            f"watched, one check every {self.seconds_per_check:g} s: a cycle takes about "
+            f"{duration_words(self.seconds)}"
+        )
+        if self.recheck_hours > 0 and self.seconds > self.recheck_hours * 3600:
+            line += (
+                f", longer than FINDER_WATCH_RECHECK_HOURS ({self.recheck_hours:g}): each is "
+                f"checked about every {duration_words(self.seconds)} instead"
+            )
+        return line + "."
+
+
+def duration_words(seconds: float) -> str:
+    """'40 seconds', '12 minutes', '5.6 hours'."""
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def cycle_estimates(
+    counts: Mapping[str, int], interval: float, recheck_hours: float = 24.0
+) -> list[CycleEstimate]:
+    """Per register with anything watched, the time a cycle needs at `interval`."""
+    return [
+        CycleEstimate(
+            register,
+            counts[register],
+            interval * scrapers.register_module(register).REQUESTS_PER_LOOKUP,
+            recheck_hours,
+        )
+        for register in REGISTERS
+        if counts.get(register)
+    ]
+
+
+def priority(item: Mapping, today: date) -> tuple:
+    """Sort key of a due registration: in its renewal window, then last answer unsettled
+    (unreadable, unknown or restricted), then the longest unchecked (never checked first)."""
+    entries = item["entries"]
+    in_window = renewal_window(item["register"], item["registration_number"], today) is not None
+    unsettled = any(
+        e["unreadable_since"] or e["last_outcome"] in UNSETTLED_OUTCOMES for e in entries
+    )
+    oldest = min(e["last_checked_at"] or "" for e in entries)
+    return (not in_window, not unsettled, oldest)
+
+
+class _Witness:
+    """The register clients, remembering what the register said (or how it failed), so the
+    monitor compares the page's own words, not the cached answer a check falls back on."""
+
+    def __init__(self, clients: RegisterClients) -> None:
+        self.clients = clients
+        self.answer = None
+        self.error: Exception | None = None
+
+    def lookup(self, register: str, number: str):
+        try:
+            self.answer = self.clients.lookup(register, number)
+        except Exception as error:
+            self.error = error
+            raise
+        return self.answer
+
+
+def observe(
+    db, clients: RegisterClients, register: str, number: str, now: datetime
+) -> changes.Observation | None:
+    """Check one registration with the register, recorded with its evidence as every check
+    is; what it saw. None for a number of the sample directory: never asked of a register."""
+    if store.is_sample_number(db, register, number):
+        return None
+    witness = _Witness(clients)
+    cached = store.read_current(db, [(register, number)]).get((register, number))
+    checked_at = times.iso(now)
+    try:
+        fetch_and_record(db, register, number, None, clients=witness, cached=cached, now=now)
+    except RegisterBusy as busy:
+        return changes.Observation(checked_at, None, reason=busy.message)
+    answer = witness.answer
+    if isinstance(answer, scrapers.NotFound):
+        state = {"outcome": "not_found", "status_raw": None, "name_on_register": None}
+        return changes.Observation(
+            checked_at, {**state, "conditions": None}, answer.source_url, answer.page_sha256
+        )
+    if answer is not None:
+        state = {
+            "outcome": answer.outcome,
+            "status_raw": answer.status_raw,
+            "name_on_register": answer.name,
+            "conditions": [answer.notes] if answer.notes else None,
+        }
+        return changes.Observation(checked_at, state, answer.source_url, answer.page_sha256)
+    error = witness.error
+    return changes.Observation(
+        checked_at, None, getattr(error, "url", None), reason=failure_reason(error)
+    )
+
+
+@dataclass
+class Tally:
+    """What a cycle did for one register."""
+
+    register: str
+    due: int = 0
+    checked: int = 0
+    baselines: int = 0
+    events: int = 0
+    unreadable: int = 0
+    sample: int = 0
+    failed: int = 0  # our own failures (logged), tried again next cycle
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        parts = [f"{self.checked:,} of {self.due:,} checked"]
+        if self.baselines:
+            parts.append(f"{self.baselines:,} new (first answer kept, no event)")
+        parts.append(f"{self.events:,} change event{'s' * (self.events != 1)}")
+        if self.unreadable:
+            parts.append(f"{self.unreadable:,} not readable just now")
+        if self.sample:
+            parts.append(f"{self.sample:,} sample numbers never asked")
+        if self.failed:
+            parts.append(f"{self.failed:,} failed here (see the log; tried next cycle)")
+        return f"{REGISTER_NAMES[self.register]}: " + ", ".join(parts) + "."
+
+
+class Monitor:
+    """Cycles over the watched registrations and delivers the events they make.
+
+    `now` is the wall clock (tests pass a fake one); `send` and `resolver` go to
+    webhooks.deliver_due. Set `stop` to end a cycle after the checks in hand.
+    """
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike,
+        config: Mapping,
+        clients: RegisterClients,
+        *,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        send: webhooks.Send | None = None,
+        resolver: netguard.Resolver = netguard.resolve,
+    ) -> None:
+        self.db_path = db_path
+        self.config = config
+        self.clients = clients
+        self.now = now
+        self.send = send
+        self.resolver = resolver
+        self.recheck = timedelta(hours=float(config.get("WATCH_RECHECK_HOURS", 24.0)))
+        self.stop = threading.Event()
+
+    def estimates(self) -> list[CycleEstimate]:
+        """The time a cycle needs per register, also written to the log."""
+        connection = database.connect(self.db_path)
+        try:
+            counts = events.watched_counts(connection)
+        finally:
+            connection.close()
+        found = cycle_estimates(
+            counts, float(self.config["REQUEST_INTERVAL"]), self.recheck.total_seconds() / 3600
+        )
+        for estimate in found:
+            log.info("watch cycle %s", estimate.describe())
+        return found
+
+    def run_cycle(self) -> dict[str, Tally]:
+        """Check every registration due, once, and deliver the events due; a Tally per register."""
+        started = self.now()
+        checked_before = times.iso(started - self.recheck) if self.recheck else None
+        tallies = {register: Tally(register) for register in REGISTERS}
+        workers = [
+            threading.Thread(
+                target=self._check_register,
+                args=(tallies[register], checked_before, started.date()),
+                name=f"watch-{register}",
+                daemon=True,
+            )
+            for register in REGISTERS
+        ]
+        for worker in workers:
+            worker.start()
+        connection = database.connect(self.db_path)
+        try:
+            while any(worker.is_alive() for worker in workers):
+                self._deliver(connection)
+                for worker in workers:
+                    worker.join(timeout=DELIVERY_POLL / len(workers))
+            self._deliver(connection)
+        finally:
+            connection.close()
+        for tally in tallies.values():
+            if tally.due:
+                log.info("watch cycle done %s", tally.describe())
+        return tallies
+
+    def run_forever(self, idle_poll: float = IDLE_POLL) -> None:
+        """Cycle until `stop` is set: between cycles, deliver retries and wait for due work."""
+        while not self.stop.is_set():
+            self.run_cycle()
+            while not self.stop.is_set() and not self.anything_due():
+                self.deliver()
+                self.stop.wait(idle_poll)
+
+    def anything_due(self) -> bool:
+        checked_before = times.iso(self.now() - self.recheck) if self.recheck else None
+        connection = database.connect(self.db_path)
+        try:
+            return any(
+                events.entries_due(connection, register, 1, checked_before=checked_before)
+                for register in REGISTERS
+            )
+        finally:
+            connection.close()
+
+    def deliver(self) -> list[webhooks.Attempt]:
+        """Deliver the events due to their webhooks now."""
+        connection = database.connect(self.db_path)
+        try:
+            return self._deliver(connection)
+        finally:
+            connection.close()
+
+    def _deliver(self, connection) -> list[webhooks.Attempt]:
+        return webhooks.deliver_due(
+            connection, self.config, now=self.now, send=self.send, resolver=self.resolver
+        )
+
+    def _check_register(self, tally: Tally, checked_before: str | None, today: date) -> None:
+        connection = database.connect(self.db_path)
+        try:
+            due = events.entries_due(
+                connection, tally.register, 10**9, checked_before=checked_before
+            )
+            due.sort(key=lambda item: priority(item, today))
+            tally.due = len(due)
+            for item in due:
+                if self.stop.is_set():
+                    break
+                try:
+                    self._check_one(connection, tally, item["registration_number"])
+                except Exception:  # one number's trouble must not end the cycle for the rest
+                    tally.failed += 1
+                    number = item["registration_number"]
+                    log.exception("watch check of %s %s failed", tally.register, number)
+        finally:
+            connection.close()
+
+    def _check_one(self, connection, tally: Tally, number: str) -> None:
+        register = tally.register
+        if not _entries_for(connection, register, number):
+            return  # every entry of it was deleted during the cycle
+        seen = observe(connection, self.clients, register, number, self.now())
+        if seen is None:
+            tally.sample += 1
+            return
+        tally.checked += 1
+        tally.unreadable += not seen.readable
+        with database.transaction(connection):
+            entries = _entries_for(connection, register, number)  # as they are now
+            for entry in entries:
+                if seen.readable and entry["last_outcome"] is None:
+                    tally.baselines += 1
+                change = changes.compare(entry, seen)
+                if change is None:
+                    continue
+                events.record_event(
+                    connection,
+                    entry,
+                    change.kind,
+                    change.before,
+                    change.after,
+                    checked_at=seen.checked_at,
+                    source_url=seen.source_url,
+                    evidence_sha256=seen.evidence_sha256,
+                    now=times.iso(self.now()),
+                )
+                tally.events += 1
+                tally.kinds[change.kind] = tally.kinds.get(change.kind, 0) + 1
+            ids = [entry["id"] for entry in entries]
+            if seen.readable:
+                state = {**seen.state, "source_url": seen.source_url}
+                state["evidence_sha256"] = seen.evidence_sha256
+                events.record_check(connection, ids, state, seen.checked_at)
+            else:
+                events.record_unreadable(connection, ids, seen.checked_at)
+
+
+def _entries_for(connection, register: str, number: str) -> list[dict]:
+    """Stand-in until finder.watch.events has it: the entries of live lists watching it."""
+    return list(
+        connection.query(
+            "select * from watch_entries where register = ? and registration_number = ? "
+            "order by id",
+            [register, number],
+        )
+    )
