@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "finder.cli.registers",
     "finder.cli.keys",
     "finder.cli.replicate",
+    "finder.cli.watch",
 ]
 
 

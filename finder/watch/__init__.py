@@ -7,6 +7,9 @@
 """
 
 from finder.watch.events import (
+    CSV_COLUMNS as EVENT_CSV_COLUMNS,
+)
+from finder.watch.events import (
     EVENT_KINDS,
     entries_due,
     entries_for,
@@ -36,6 +39,7 @@ from finder.watch.store import (
 )
 
 __all__ = [
+    "EVENT_CSV_COLUMNS",
     "EVENT_KINDS",
     "MAX_EVENTS_PAGE",
     "create_watchlist",

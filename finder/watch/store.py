@@ -111,9 +111,11 @@ def find_watchlist(db: Database, name: str, owner: str | None = None) -> dict:
     return get_watchlist(db, None, rows[0][0])
 
 
-def list_watchlists(db: Database, owner: str) -> list[dict]:
+def list_watchlists(db: Database, owner: str | None) -> list[dict]:
+    """`owner`'s watchlists (None: everyone's, for the operator's commands), oldest first."""
     ids = [r[0] for r in db.execute(
-        "select id from watchlists where owner = ? and deleted_at is null order by id", [owner]
+        "select id from watchlists where (? is null or owner = ?) and deleted_at is null "
+        "order by id", [owner, owner],
     ).fetchall()]  # fmt: skip
     return [get_watchlist(db, owner, key) for key in ids]
 
