@@ -6,11 +6,15 @@ operator lists them, reads their events and runs the monitor here.
 
 from __future__ import annotations
 
+import signal
+
 import click
 
-from finder import db, watch
+from finder import db, registrations, watch
 from finder.cli import cli, load_config
+from finder.logs import configure_logging
 from finder.registrations import write_csv
+from finder.watch import monitor
 
 
 @cli.group(name="watch")

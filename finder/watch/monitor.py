@@ -6,9 +6,9 @@ its interval and a slow register does not hold up the others. A cycle checks eve
 registration due (last checked FINDER_WATCH_RECHECK_HOURS ago or more) once, however many
 watchlists hold it, most likely to have changed first: those in their register's renewal window
 (finder.registrations.renewals), then those whose last answer was unreadable, unknown or
-restricted, then the longest unchecked. Each check is written in its own short transaction
-(the check's evidence, the entries' new state and any change events together), so web searches
-never wait behind the monitor and stopping it loses nothing. Events are delivered to webhooks
+restricted, then the longest unchecked. Each check is saved as it is made, in short
+transactions (its evidence; then the entries' new state with any change events, together), so
+web searches never wait behind the monitor and stopping it loses nothing. Events are delivered to webhooks
 from the main thread while the register threads work.
 """
 
@@ -27,12 +27,10 @@ import scrapers
 from finder import db as database
 from finder import times
 from finder.errors import FinderError
-from finder.registrations import store
-from finder.registrations.check import failure_reason, fetch_and_record
-from finder.registrations.clients import RegisterBusy, RegisterClients
+from finder.registrations.clients import RegisterClients
 from finder.registrations.renewals import renewal_window
 from finder.vocabulary import REGISTER_NAMES, REGISTERS
-from finder.watch import changes, events, netguard, webhooks
+from finder.watch import changes, events, netguard, observe, webhooks
 
 log = logging.getLogger("finder.watch")
 
@@ -145,58 +143,6 @@ def priority(item: Mapping, today: date) -> tuple:
     return (not in_window, not unsettled, oldest)
 
 
-class _Witness:
-    """The register clients, remembering what the register said (or how it failed), so the
-    monitor compares the page's own words, not the cached answer a check falls back on."""
-
-    def __init__(self, clients: RegisterClients) -> None:
-        self.clients = clients
-        self.answer = None
-        self.error: Exception | None = None
-
-    def lookup(self, register: str, number: str):
-        try:
-            self.answer = self.clients.lookup(register, number)
-        except Exception as error:
-            self.error = error
-            raise
-        return self.answer
-
-
-def observe(
-    db, clients: RegisterClients, register: str, number: str, now: datetime
-) -> changes.Observation | None:
-    """Check one registration with the register, recorded with its evidence as every check
-    is; what it saw. None for a number of the sample directory: never asked of a register."""
-    if store.is_sample_number(db, register, number):
-        return None
-    witness = _Witness(clients)
-    cached = store.read_current(db, [(register, number)]).get((register, number))
-    checked_at = times.iso(now)
-    try:
-        fetch_and_record(db, register, number, None, clients=witness, cached=cached, now=now)
-    except RegisterBusy as busy:
-        return changes.Observation(checked_at, None, reason=busy.message)
-    answer = witness.answer
-    if isinstance(answer, scrapers.NotFound):
-        state = {"outcome": "not_found", "status_raw": None, "name_on_register": None}
-        return changes.Observation(
-            checked_at, {**state, "conditions": None}, answer.source_url, answer.page_sha256
-        )
-    if answer is not None:
-        state = {
-            "outcome": answer.outcome,
-            "status_raw": answer.status_raw,
-            "name_on_register": answer.name,
-            "conditions": [answer.notes] if answer.notes else None,
-        }
-        return changes.Observation(checked_at, state, answer.source_url, answer.page_sha256)
-    error = witness.error
-    return changes.Observation(
-        checked_at, None, getattr(error, "url", None), reason=failure_reason(error)
-    )
-
-
 @dataclass
 class Tally:
     """What a cycle did for one register."""
@@ -250,6 +196,7 @@ class Monitor:
         self.resolver = resolver
         self.recheck = timedelta(hours=float(config.get("WATCH_RECHECK_HOURS", 24.0)))
         self.stop = threading.Event()
+        self.delivered: list[webhooks.Attempt] = []  # every delivery try, in order
 
     def estimates(self) -> list[CycleEstimate]:
         """The time a cycle needs per register, also written to the log."""
@@ -284,10 +231,15 @@ class Monitor:
         connection = database.connect(self.db_path)
         try:
             while any(worker.is_alive() for worker in workers):
-                self._deliver(connection)
+                self.delivered += self._deliver(connection)
                 for worker in workers:
                     worker.join(timeout=DELIVERY_POLL / len(workers))
-            self._deliver(connection)
+            self.delivered += self._deliver(connection)
+        except BaseException:  # Ctrl-C: end after the checks in hand, each saved whole
+            self.stop.set()
+            for worker in workers:
+                worker.join(timeout=60)
+            raise
         finally:
             connection.close()
         for tally in tallies.values():
@@ -315,12 +267,14 @@ class Monitor:
             connection.close()
 
     def deliver(self) -> list[webhooks.Attempt]:
-        """Deliver the events due to their webhooks now."""
+        """Deliver the events due to their webhooks now; the tries made."""
         connection = database.connect(self.db_path)
         try:
-            return self._deliver(connection)
+            made = self._deliver(connection)
         finally:
             connection.close()
+        self.delivered += made
+        return made
 
     def _deliver(self, connection) -> list[webhooks.Attempt]:
         return webhooks.deliver_due(
@@ -349,16 +303,16 @@ class Monitor:
 
     def _check_one(self, connection, tally: Tally, number: str) -> None:
         register = tally.register
-        if not _entries_for(connection, register, number):
+        if not events.entries_for(connection, register, number):
             return  # every entry of it was deleted during the cycle
-        seen = observe(connection, self.clients, register, number, self.now())
+        seen = observe.observe(connection, self.clients, register, number, self.now())
         if seen is None:
             tally.sample += 1
             return
         tally.checked += 1
         tally.unreadable += not seen.readable
         with database.transaction(connection):
-            entries = _entries_for(connection, register, number)  # as they are now
+            entries = events.entries_for(connection, register, number)  # as they are now
             for entry in entries:
                 if seen.readable and entry["last_outcome"] is None:
                     tally.baselines += 1
@@ -385,14 +339,3 @@ class Monitor:
                 events.record_check(connection, ids, state, seen.checked_at)
             else:
                 events.record_unreadable(connection, ids, seen.checked_at)
-
-
-def _entries_for(connection, register: str, number: str) -> list[dict]:
-    """Stand-in until finder.watch.events has it: the entries of live lists watching it."""
-    return list(
-        connection.query(
-            "select * from watch_entries where register = ? and registration_number = ? "
-            "order by id",
-            [register, number],
-        )
-    )
