@@ -143,8 +143,9 @@ SETTINGS = [
     Setting(
         "WEBHOOK_ALLOW_HOSTS",
         "",
-        "Webhook hosts or IP addresses allowed although they are not public (loopback, private "
-        "networks), separated by commas; empty: webhooks must reach public https addresses.",
+        "Webhook host names, IP addresses or networks (10.0.0.0/8) allowed although they are "
+        "not public (loopback, private networks), separated by commas; a listed host may also "
+        "use http. Empty: webhooks must reach public https addresses.",
     ),
     Setting(
         "WEBHOOK_TIMEOUT",
