@@ -196,13 +196,23 @@ def test_events_are_paged_by_cursor_and_come_as_csv(client, keys, made, main_db)
 
 
 @pytest.mark.parametrize("query, code", [
-    ("after=yesterday", "invalid_cursor"), ("since=last+week", "invalid_since"),
+    ("after=yesterday", "invalid_cursor"), ("after=99999999999999999999999", "invalid_cursor"),
+    ("after=-1", "invalid_cursor"), ("since=last+week", "invalid_since"),
     ("limit=0", "invalid_limit"), ("limit=5000", "invalid_limit"),
 ])  # fmt: skip
 def test_bad_event_queries_are_400_saying_why(client, keys, made, query, code):
     response = client.get(f"/api/v1/watchlists/{made['id']}/events?{query}",
                           headers=bearer(keys["acme"]))  # fmt: skip
     assert response.status_code == 400 and response.get_json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize("watchlist_id", ["99999999999999999999999", "-1", "1.0", "x", "١"])
+def test_an_id_that_is_no_watchlist_is_404(client, keys, made, watchlist_id):
+    for method, url, extra in routes(watchlist_id, "99999999999999999999999"):
+        response = getattr(client, method)(url, headers=bearer(keys["acme"]), **extra)
+        assert response.status_code == 404, (method, url)
+    entry = f"/api/v1/watchlists/{made['id']}/entries/99999999999999999999999"
+    assert client.delete(entry, headers=bearer(keys["acme"])).status_code == 404
 
 
 def routes(watchlist_id, entry_id):

@@ -231,13 +231,13 @@ def events_page(
 ) -> tuple[list[dict], str | None]:  # fmt: skip
     """Events of a watchlist (check its owner first) oldest first, after the cursor `after`
     and at or after the timestamp `since`; (events, the cursor to ask from next)."""
-    try:
-        position = int(after) if after not in (None, "") else 0
-    except ValueError:
+    text = str(after or "0").strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
         raise InvalidInput(
             f"'after' must be the cursor of an earlier page, like '42'; not {after!r}.",
             code="invalid_cursor",
-        ) from None
+        )
+    position = int(text)
     limit = max(1, min(int(limit), MAX_PAGE))
     rows = list(db.query(
         "select * from watch_events where watchlist_id = ? and id > ? "

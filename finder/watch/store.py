@@ -8,6 +8,7 @@ side (what is due, what it saw, events and deliveries) is finder.watch.events.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Mapping
 
 from sqlite_utils import Database
@@ -56,31 +57,26 @@ def create_watchlist(
         secret = hooksecrets.signing_secret(config, salt)
     else:
         webhook_url = None
-    with atomic(db):
-        if db.execute(
-            "select 1 from watchlists where owner = ? and name = ? and deleted_at is null",
-            [owner, name],
-        ).fetchone():
-            raise InvalidInput(
-                f"You already have a watchlist called {name!r}: choose another name.",
-                code="watchlist_exists",
-                status=409,
+    try:
+        with atomic(db):
+            cursor = db.execute(
+                "insert into watchlists (owner, name, webhook_url, webhook_salt, created_at) "
+                "values (?, ?, ?, ?, ?)",
+                [owner, name, webhook_url, salt, times.now_iso()],
             )
-        cursor = db.execute(
-            "insert into watchlists (owner, name, webhook_url, webhook_salt, created_at) "
-            "values (?, ?, ?, ?, ?)",
-            [owner, name, webhook_url, salt, times.now_iso()],
-        )
+    except sqlite3.IntegrityError:  # the unique index of live (owner, name): no race between
+        raise InvalidInput(
+            f"You already have a watchlist called {name!r}: choose another name.",
+            code="watchlist_exists",
+            status=409,
+        ) from None
     return get_watchlist(db, owner, cursor.lastrowid), secret
 
 
 def get_watchlist(db: Database, owner: str | None, watchlist_id) -> dict:
     """The watchlist (id, owner, name, webhook_url, created_at, entry count); NotFound when it
     is not `owner`'s (None: any owner, for the operator's commands) or was deleted."""
-    try:
-        key = int(watchlist_id)
-    except (TypeError, ValueError):
-        key = -1
+    key = row_id(watchlist_id)
     row = db.execute(
         "select w.id, w.owner, w.name, w.webhook_url, w.created_at, "
         "(select count(*) from watch_entries e where e.watchlist_id = w.id) "
@@ -213,16 +209,19 @@ def list_entries(db: Database, owner: str | None, watchlist_id) -> list[dict]:
 
 def delete_entry(db: Database, owner: str, watchlist_id, entry_id) -> None:
     watchlist = get_watchlist(db, owner, watchlist_id)
-    try:
-        key = int(entry_id)
-    except (TypeError, ValueError):
-        key = -1
+    key = row_id(entry_id)
     with atomic(db):
         deleted = db.execute(
             "delete from watch_entries where id = ? and watchlist_id = ?", [key, watchlist["id"]]
         ).rowcount
     if not deleted:
         raise NotFound(f"Watchlist {watchlist['id']} has no entry {entry_id}.")
+
+
+def row_id(value) -> int:
+    """An id from a URL as a row id; -1 (no row) for anything else, however long."""
+    text = str(value).strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else -1
 
 
 def entry_dict(row: Mapping) -> dict:
