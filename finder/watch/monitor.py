@@ -313,9 +313,9 @@ class Monitor:
         tally.unreadable += not seen.readable
         with database.transaction(connection):
             entries = events.entries_for(connection, register, number)  # as they are now
+            new = [entry for entry in entries if entry["last_outcome"] is None]
+            tally.baselines += bool(seen.readable and new)  # registrations, as `checked`
             for entry in entries:
-                if seen.readable and entry["last_outcome"] is None:
-                    tally.baselines += 1
                 change = changes.compare(entry, seen)
                 if change is None:
                     continue
