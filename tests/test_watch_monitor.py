@@ -4,6 +4,7 @@ and what it records, with stand-in register clients (tests/stubregisters.py)."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -361,3 +362,51 @@ def test_the_monitor_writes_no_long_transactions(main_db, config, data_dir):
 
     monitor.Monitor(db.main_db_path(data_dir), config, Watching(stub)).run_cycle()
     assert seen_by_reader == [0, 1, 2, 3, 4]
+
+
+def test_after_an_outage_the_monitor_waits_out_the_registers_pause_before_each_check(
+    main_db, config, data_dir
+):
+    stub = StubRegisters()
+    for number in ("PH100001", "PH100002"):
+        stub.add(registration("hcpc", number, "Ellis Example"))
+    watchlist(main_db, config, ["PH100001", "PH100002"])
+    calls = []
+
+    class Pausing(Clients):
+        def wait_out_pause(self, register):
+            calls.append(("wait", register))
+            return 0.0
+
+        def lookup(self, register, number):
+            calls.append(("ask", number))
+            return super().lookup(register, number)
+
+    monitor.Monitor(db.main_db_path(data_dir), config, Pausing(stub)).run_cycle()
+    assert calls == [("wait", "hcpc"), ("ask", "PH100001"), ("wait", "hcpc"), ("ask", "PH100002")]
+
+
+def test_a_cycle_that_checked_nothing_is_followed_by_a_wait_not_another_at_once(
+    main_db, config, data_dir
+):
+    watchlist(main_db, config, ["PH100001"])
+
+    class Broken(Clients):
+        def lookup(self, register, number):
+            raise RuntimeError("a bug of ours")  # never checked, so always due
+
+    class Stop(threading.Event):
+        """Records each wait; stops the monitor after the third."""
+
+        waits: list = []
+
+        def wait(self, timeout=None):
+            self.waits.append(timeout)
+            if len(self.waits) == 3:
+                self.set()
+            return self.is_set()
+
+    watch = monitor.Monitor(db.main_db_path(data_dir), config, Broken(StubRegisters()))
+    watch.stop = Stop()
+    watch.run_forever(idle_poll=7.0)
+    assert watch.stop.waits == [7.0, 7.0, 7.0]

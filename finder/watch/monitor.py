@@ -8,8 +8,8 @@ watchlists hold it, most likely to have changed first: those in their register's
 (finder.registrations.renewals), then those whose last answer was unreadable, unknown or
 restricted, then the longest unchecked. Each check is saved as it is made, in short
 transactions (its evidence; then the entries' new state with any change events, together), so
-web searches never wait behind the monitor and stopping it loses nothing. Events are delivered to webhooks
-from the main thread while the register threads work.
+web searches never wait behind the monitor and stopping it loses nothing. Events are delivered
+to webhooks from the main thread while the register threads work.
 """
 
 from __future__ import annotations
@@ -250,10 +250,14 @@ class Monitor:
     def run_forever(self, idle_poll: float = IDLE_POLL) -> None:
         """Cycle until `stop` is set: between cycles, deliver retries and wait for due work."""
         while not self.stop.is_set():
-            self.run_cycle()
-            while not self.stop.is_set() and not self.anything_due():
+            tallies = self.run_cycle()
+            # A cycle that checked nothing (only sample numbers due, or our own failures) is
+            # followed by a wait too, or it would start again at once, and again.
+            idle = not any(tally.checked for tally in tallies.values())
+            while not self.stop.is_set() and (idle or not self.anything_due()):
                 self.deliver()
                 self.stop.wait(idle_poll)
+                idle = False
 
     def anything_due(self) -> bool:
         checked_before = times.iso(self.now() - self.recheck) if self.recheck else None
@@ -289,10 +293,14 @@ class Monitor:
             )
             due.sort(key=lambda item: priority(item, today))
             tally.due = len(due)
+            # After an outage the clients leave the register alone for a while: wait that out
+            # rather than mark every registration unreadable without asking.
+            wait_out_pause = getattr(self.clients, "wait_out_pause", lambda register: 0.0)
             for item in due:
                 if self.stop.is_set():
                     break
                 try:
+                    wait_out_pause(tally.register)
                     self._check_one(connection, tally, item["registration_number"])
                 except Exception:  # one number's trouble must not end the cycle for the rest
                     tally.failed += 1
