@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from faketime import FakeTime
@@ -214,3 +216,15 @@ def test_the_signature_is_an_hmac_of_the_timestamp_and_the_body():
 def test_netguard_refusal_is_the_message_an_owner_sees_at_creation():
     with pytest.raises(netguard.WebhookUrlRefused, match="loopback"):
         netguard.check_webhook_url("https://127.0.0.1/hook")
+
+
+def test_the_readmes_receiver_code_verifies_our_signature_and_refuses_a_forgery():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(code, namespace)  # noqa: S102 - our own README's example
+    body = b'{"id":"ev_1","kind":"not_found"}'
+    header = webhooks.signature_header("whsec_test", int(time.time()), body)
+    assert namespace["verified"]("whsec_test", header, body)
+    assert not namespace["verified"]("whsec_other", header, body)
+    assert not namespace["verified"]("whsec_test", header, body.replace(b"not_found", b"x"))
