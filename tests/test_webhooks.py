@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -228,3 +229,40 @@ def test_the_readmes_receiver_code_verifies_our_signature_and_refuses_a_forgery(
     assert namespace["verified"]("whsec_test", header, body)
     assert not namespace["verified"]("whsec_other", header, body)
     assert not namespace["verified"]("whsec_test", header, body.replace(b"not_found", b"x"))
+
+
+CERTIFICATE = Path(__file__).parent / "files" / "webhooks" / "receiver-test.crt"
+KEY_FILE = CERTIFICATE.with_suffix(".key")  # a test-only certificate for receiver.test
+
+
+@pytest.fixture
+def trust_test_certificate(monkeypatch):
+    """Deliveries trust the test certificate (and only it), still checking host names."""
+    monkeypatch.setattr(
+        webhooks, "tls_context", lambda: ssl.create_default_context(cafile=str(CERTIFICATE))
+    )
+
+
+def test_https_goes_to_the_checked_address_and_checks_the_certificate_for_the_urls_host(
+    main_db, data_dir, trust_test_certificate
+):
+    config = settings(data_dir, WEBHOOK_ALLOW_HOSTS="127.0.0.1")
+    with webhook_receiver(tls=(str(CERTIFICATE), str(KEY_FILE))) as receiver:
+        port = receiver.server.server_port
+        event, secret = watched_event(main_db, config, f"https://receiver.test:{port}/hooks")
+        [attempt] = webhooks.deliver_due(main_db, config, resolver=dns)
+    assert attempt.sent == webhooks.Sent(200)
+    [request] = receiver.requests
+    assert request.headers["Host"] == f"receiver.test:{port}"
+    assert webhooks.verify(secret, request.headers["Finder-Signature"], request.body,
+                           now=time.time())  # fmt: skip
+
+
+def test_a_certificate_for_another_host_is_refused(main_db, data_dir, trust_test_certificate):
+    config = settings(data_dir, WEBHOOK_ALLOW_HOSTS="127.0.0.1")
+    with webhook_receiver(tls=(str(CERTIFICATE), str(KEY_FILE))) as receiver:
+        watched_event(main_db, config, f"https://127.0.0.1:{receiver.server.server_port}/hooks")
+        [attempt] = webhooks.deliver_due(main_db, config)
+    assert attempt.sent.status_code is None
+    assert attempt.sent.error.startswith("could not connect: its certificate was not accepted")
+    assert receiver.requests == []

@@ -8,6 +8,7 @@ with webhook_receiver(fail_first=2) as receiver:
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +25,9 @@ class Received:
 
 
 class WebhookReceiver:
-    def __init__(self, fail_first: int = 0, fail_status: int = 500) -> None:
+    def __init__(
+        self, fail_first: int = 0, fail_status: int = 500, tls: tuple[str, str] | None = None
+    ) -> None:
         self.fail_first = fail_first  # how many POSTs get `fail_status` before 200s
         self.fail_status = fail_status
         self.requests: list[Received] = []
@@ -47,13 +50,19 @@ class WebhookReceiver:
                 pass  # keep test output clean
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.scheme = "http"
+        if tls is not None:  # (certificate file, key file): serve https
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/hooks"
+        return f"{self.scheme}://127.0.0.1:{self.server.server_port}/hooks"
 
     @property
     def delivered(self) -> list[Received]:

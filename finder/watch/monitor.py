@@ -196,7 +196,7 @@ class Monitor:
         self.resolver = resolver
         self.recheck = timedelta(hours=float(config.get("WATCH_RECHECK_HOURS", 24.0)))
         self.stop = threading.Event()
-        self.delivered: list[webhooks.Attempt] = []  # every delivery try, in order
+        self.delivered: list[webhooks.Attempt] = []  # the delivery tries of the last cycle
 
     def estimates(self) -> list[CycleEstimate]:
         """The time a cycle needs per register, also written to the log."""
@@ -217,6 +217,7 @@ class Monitor:
         started = self.now()
         checked_before = times.iso(started - self.recheck) if self.recheck else None
         tallies = {register: Tally(register) for register in REGISTERS}
+        self.delivered = []
         workers = [
             threading.Thread(
                 target=self._check_register,
@@ -274,11 +275,9 @@ class Monitor:
         """Deliver the events due to their webhooks now; the tries made."""
         connection = database.connect(self.db_path)
         try:
-            made = self._deliver(connection)
+            return self._deliver(connection)
         finally:
             connection.close()
-        self.delivered += made
-        return made
 
     def _deliver(self, connection) -> list[webhooks.Attempt]:
         return webhooks.deliver_due(

@@ -253,11 +253,16 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
+def tls_context() -> ssl.SSLContext:
+    """The system's trusted authorities, certificates checked (tests trust their own)."""
+    return ssl.create_default_context()
+
+
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """HTTPS to one checked address; the certificate must be valid for the URL's host."""
 
     def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
-        self.tls = ssl.create_default_context()
+        self.tls = tls_context()
         super().__init__(host, port, timeout=timeout, context=self.tls)
         self.address = address
 
