@@ -165,7 +165,12 @@ def test_a_run_reports_exactly_the_five_changes_each_delivered_once_signed(
         for event in found:
             assert event["source_url"].startswith(fake.base_url(event["entry"]["register"]))
             assert len(event["evidence_sha256"]) == 64
-        assert "Webhooks: 5 delivered, 1 to be tried again later, 0 given up." in output
+        assert output.splitlines()[3:] == [
+            "HCPC: 90 of 90 checked, 2 change events (outcome_changed 1, status_changed 1).",
+            "GOsC: 45 of 45 checked, 2 change events (not_found 1, outcome_changed 1).",
+            "GCC: 65 of 65 checked, 2 change events (outcome_changed 2).",  # one on each list
+            "Webhooks: 5 delivered, 1 to be tried again later, 0 given up.",
+        ]
 
         # Each event reached the receiver once, as stored, with a signature that verifies.
         assert len(receiver.requests) == 5

@@ -161,7 +161,9 @@ class Tally:
         parts = [f"{self.checked:,} of {self.due:,} checked"]
         if self.baselines:
             parts.append(f"{self.baselines:,} new (first answer kept, no event)")
-        parts.append(f"{self.events:,} change event{'s' * (self.events != 1)}")
+        kinds = ", ".join(f"{kind} {count:,}" for kind, count in sorted(self.kinds.items()))
+        events_made = f"{self.events:,} change event{'s' * (self.events != 1)}"
+        parts.append(events_made + (f" ({kinds})" if kinds else ""))
         if self.unreadable:
             parts.append(f"{self.unreadable:,} not readable just now")
         if self.sample:
