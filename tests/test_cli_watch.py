@@ -34,9 +34,7 @@ def event(main_db, status: str, at: str, conditions=None) -> dict:
 def test_watch_list_shows_each_watchlist(runner, clinicians):
     result = runner.invoke(cli, ["watch", "list"])
     assert result.exit_code == 0, result.output
-    assert (
-        result.output == f"{clinicians['id']}\tAcme Insurance\tClinicians\t1 entry\tno webhook\n"
-    )
+    assert result.output == f"{clinicians['id']}\tAcme Insurance\tClinicians\t1 entry\tno webhook\n"
     assert "No watchlists yet" in runner.invoke(cli, ["watch", "list", "--owner", "Brill"]).output
 
 
