@@ -79,6 +79,11 @@ def test_a_reader_answers_searches_from_its_copy(reader_app):
         ("get", "/api/v1/registrations/hcpc/PH123456/history"),
         ("post", "/api/v1/registrations/bulk"),
         ("post", "/check/bulk"),
+        ("get", "/api/v1/watchlists"),
+        ("post", "/api/v1/watchlists"),
+        ("get", "/api/v1/watchlists/1/events?after=3"),
+        ("put", "/api/v1/watchlists/1/entries"),
+        ("delete", "/api/v1/watchlists/1/entries/2"),
     ],
 )
 def test_a_reader_sends_checks_to_the_writer_keeping_method_and_query(reader_app, method, path):

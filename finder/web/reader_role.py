@@ -10,9 +10,10 @@ from finder.errors import FinderError
 from finder.replication import lag_seconds
 
 ROLES = ("writer", "reader")
-# Registration checks may ask a register and record the answer; bulk checks and history need
-# API keys and the writer's newest state. Everything else a reader can answer.
-WRITER_BLUEPRINTS = {"check_pages", "registrations_api"}
+# Registration checks may ask a register and record the answer; bulk checks, history and
+# watchlists need API keys and the writer's newest state (a watchlist just made must be there
+# when its owner reads it). Everything else a reader can answer.
+WRITER_BLUEPRINTS = {"check_pages", "registrations_api", "watchlists_api"}
 READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -39,9 +40,10 @@ def _send_writes_to_the_writer():
         path = request.full_path if request.query_string else request.path
         return redirect(writer + path, code=307)
     raise FinderError(
-        "This is a read-only node: registration checks are answered by the writer. "
-        "Its operator sets FINDER_WRITER_URL, or routes /check and /api/v1/registrations to "
-        "the writer (docs/operations.md).",
+        "This is a read-only node: registration checks and watchlists are answered by the "
+        "writer. "
+        "Its operator sets FINDER_WRITER_URL, or routes /check, /api/v1/registrations and "
+        "/api/v1/watchlists to the writer (docs/operations.md).",
         code="read_only_node",
         status=503,
     )
