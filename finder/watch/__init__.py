@@ -3,7 +3,10 @@
 - `schema`: the tables (watchlists, watch_entries, watch_events, watch_deliveries);
 - `store`: watchlists and their entries, each seen and changed by its owner only;
 - `events`: what the monitor should check next, what it saw, change events, deliveries;
-- `hooksecrets`: webhook signing secrets, derived from a service key (never stored).
+- `hooksecrets`: webhook signing secrets, derived from a service key (never stored);
+- `monitor`, `observe`, `changes`: `finder watch run`, one check of a watched registration,
+  and what changed (imported by the command that runs them);
+- `webhooks`, `netguard`: signed deliveries, and which webhook URLs may be used.
 """
 
 from finder.watch.events import (
