@@ -142,3 +142,74 @@ def plain_reason(reason: str | None, register: str) -> str | None:
             return entry.plain.format(register=REGISTER_NAMES.get(register, register))
     name = REGISTER_NAMES.get(register, register)
     return f"we could not get a clear answer from the {name} register"
+
+
+# --- languages a practice speaks (issue 17) ------------------------------------------------
+# The search filter takes a code; a practice's features hold English names (what an import or
+# a register page gives). The table is the main languages of England, Wales, Scotland and
+# Northern Ireland after English (Census 2021 and Scotland's Census 2022), plus British Sign
+# Language; `aliases` are other names an import may use. English is not here: every practice
+# in the directory works in English.
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str  # ISO 639-1, or ISO 639-3 where there is no two-letter code (bfi)
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+LANGUAGE_TABLE = (
+    Language("cy", "Welsh", ("Cymraeg",)),
+    Language("gd", "Scottish Gaelic", ("Gaelic", "Gàidhlig")),
+    Language("ga", "Irish", ("Irish Gaelic", "Gaeilge")),
+    Language("kw", "Cornish", ("Kernewek",)),
+    Language("bfi", "British Sign Language", ("BSL",)),
+    Language("pl", "Polish"),
+    Language("ro", "Romanian"),
+    Language("pa", "Punjabi", ("Panjabi",)),
+    Language("ur", "Urdu"),
+    Language("pt", "Portuguese"),
+    Language("es", "Spanish"),
+    Language("ar", "Arabic"),
+    Language("bn", "Bengali", ("Bangla",)),
+    Language("gu", "Gujarati"),
+    Language("it", "Italian"),
+    Language("zh", "Chinese", ("Mandarin", "Cantonese")),
+    Language("lt", "Lithuanian"),
+    Language("fr", "French"),
+    Language("ta", "Tamil"),
+    Language("tr", "Turkish"),
+    Language("bg", "Bulgarian"),
+    Language("fa", "Persian", ("Farsi",)),
+    Language("ru", "Russian"),
+    Language("de", "German"),
+    Language("hu", "Hungarian"),
+    Language("so", "Somali"),
+    Language("hi", "Hindi"),
+    Language("ml", "Malayalam"),
+    Language("el", "Greek"),
+    Language("ku", "Kurdish"),
+    Language("ps", "Pashto"),
+    Language("tl", "Tagalog", ("Filipino",)),
+    Language("uk", "Ukrainian"),
+    Language("lv", "Latvian"),
+    Language("sk", "Slovak"),
+    Language("cs", "Czech"),
+    Language("ne", "Nepali"),
+    Language("sq", "Albanian"),
+    Language("yo", "Yoruba"),
+    Language("tw", "Twi", ("Akan",)),
+)  # fmt: skip
+LANGUAGES = {language.code: language.name for language in LANGUAGE_TABLE}
+# Every name, alias and code, case-folded -> the code.
+_LANGUAGE_LOOKUP = {
+    word.casefold(): language.code
+    for language in LANGUAGE_TABLE
+    for word in (language.code, language.name, *language.aliases)
+}
+
+
+def language_code(name_or_code: str) -> str | None:
+    """'Welsh', 'cymraeg' or 'CY' -> 'cy'; None for a language this table does not know."""
+    return _LANGUAGE_LOOKUP.get(" ".join(str(name_or_code).split()).casefold())

@@ -74,6 +74,7 @@ class Registration:
     status_raw: str | None
     checked_at: str | None
     source_url: str | None
+    reason: str | None = None  # a later check's doubt about this state; None: no doubt
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import sqlite_utils
 from finder import directory
 from finder.directory.listings import Hit, load_hits
 from finder.errors import InvalidInput
+from finder.search.filters import SearchFilters
 from finder.search.spatial import PointIndex
 from finder.vocabulary import KM_PER_MILE, PROFESSION_BITS, PROFESSIONS
 
@@ -63,11 +64,13 @@ def search_near(
     professions: Iterable[str] | None = None,
     page: int = 1,
     per_page: int = 20,
+    filters: SearchFilters | None = None,
 ) -> SearchPage:
     """Practices within radius_km of (lat, lon), nearest first (ties by practice id).
 
-    `professions` None means all three; a practice matches when at
-    least one current practitioner there has one of them.
+    `professions` None means all three; a practice matches when at least one practitioner
+    there who may practise has one of them (with `filters.registered_only`, one whose
+    registration is confirmed), and it has what the other filters ask for.
     """
     if not 0 < radius_km <= MAX_SEARCH_KM:
         raise InvalidInput(
@@ -113,6 +116,7 @@ def nearest_beyond(
     radius_km: float,
     professions: Iterable[str] | None = None,
     limit: int = 5,
+    filters: SearchFilters | None = None,
 ) -> tuple[Hit, ...]:
     """The nearest practices outside radius_km, for "none within 5 miles; the nearest are...".
 
@@ -152,6 +156,7 @@ class Query:
     radius_km: float = DEFAULT_RADIUS_KM
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    filters: SearchFilters = SearchFilters()
 
     @classmethod
     def from_params(
@@ -161,6 +166,8 @@ class Query:
         radius_km: str | float | None = None,
         page: str | int | None = None,
         per_page: str | int | None = None,
+        *,
+        filters: SearchFilters | None = None,
     ) -> Query:
         chosen = check_professions(p.strip().lower() for p in professions if p.strip())
         return cls(
@@ -169,6 +176,7 @@ class Query:
             radius_km=_number("radius_km", radius_km, DEFAULT_RADIUS_KM, MAX_RADIUS_KM, float),
             page=_number("page", page, 1, MAX_PAGE, int),
             per_page=_number("per_page", per_page, DEFAULT_PER_PAGE, MAX_PER_PAGE, int),
+            filters=filters or SearchFilters(),
         )
 
 
@@ -209,6 +217,7 @@ class PostcodeSearch:
                 "longitude": loc.longitude,
                 "radius_km": self.query.radius_km,
                 "professions": list(self.query.professions or PROFESSIONS),
+                "filters": self.query.filters.to_dict(),
             },
             "total": self.results.total,
             "page": self.results.page,
@@ -222,10 +231,16 @@ class PostcodeSearch:
     def empty_message(self, unit: str = "miles") -> str:
         """ "No osteopaths within 5 miles of LS6 2AB. The nearest are 8 to 15 miles away." """
         who = profession_phrase(self.query.professions)
+        having = self.query.filters.phrase()
         radius = format_distance(self.query.radius_km, unit)
-        text = f"No {who} within {radius} of {self.location.postcode}."
+        text = f"No {who}{' ' + having if having else ''} within {radius} of "
+        text += f"{self.location.postcode}."
         if not self.nearest_outside:
-            return text + " There are none in the directory yet."
+            return text + (
+                " There are none with these filters in the directory."
+                if having
+                else " There are none in the directory yet."
+            )
         near = [hit.distance_km for hit in self.nearest_outside]
         low, high = format_distance(near[0], unit), format_distance(near[-1], unit)
         if low == high:
@@ -262,10 +277,16 @@ def search_postcode(db: sqlite_utils.Database, postcodes, query: Query) -> Postc
         query.professions,
         query.page,
         query.per_page,
+        query.filters,
     )
     nearest: tuple[Hit, ...] = ()
     if results.total == 0:
         nearest = nearest_beyond(
-            db, location.latitude, location.longitude, query.radius_km, query.professions
+            db,
+            location.latitude,
+            location.longitude,
+            query.radius_km,
+            query.professions,
+            filters=query.filters,
         )
     return PostcodeSearch(query, location, results, nearest)
