@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup browser-tools lint bench lock
+.PHONY: run test setup browser-tools vendor lint bench lock
 
 run: setup
 	$(BIN)/finder postcodes build --if-missing
@@ -33,6 +33,14 @@ browser-tools: node_modules/axe-core/axe.min.js
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The map library, Leaflet from npm (package.json), is kept in static/vendor/leaflet so that
+# `make run` needs no npm; after changing its version, `make vendor` copies the new one in.
+vendor: node_modules/axe-core/axe.min.js
+	rm -rf static/vendor/leaflet
+	mkdir -p static/vendor/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+		node_modules/leaflet/dist/images node_modules/leaflet/LICENSE static/vendor/leaflet/
 
 lint: setup
 	$(BIN)/ruff check .

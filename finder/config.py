@@ -16,6 +16,7 @@ class Setting:
     name: str  # the Flask config key; the environment variable is FINDER_<name>
     default: object
     help: str
+    blank_allowed: bool = False  # an empty FINDER_<name> means "none" rather than the default
 
     @property
     def env(self) -> str:
@@ -170,6 +171,19 @@ SETTINGS = [
         "Hours after its last check a watched registration is due again for `finder watch run` "
         "(0: every cycle checks every one).",
     ),
+    Setting(
+        "MAP_TILES",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tiles for the results page's map, an https:// address with {z}, {x} and {y} "
+        "(and {s} for a subdomain); the page's Content-Security-Policy allows images from its "
+        "host only. Empty: no map.",
+        blank_allowed=True,
+    ),
+    Setting(
+        "MAP_ATTRIBUTION",
+        '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        "The credit the tiles' licence asks for, shown on the map (HTML, links allowed).",
+    ),
 ]
 
 
@@ -189,7 +203,7 @@ def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]
     config: dict[str, object] = {}
     for setting in SETTINGS:
         raw = environ.get(setting.env)
-        if raw is None or raw == "":
+        if raw is None or (raw == "" and not setting.blank_allowed):
             config[setting.name] = setting.default
             continue
         try:

@@ -18,11 +18,13 @@ from stubregisters import EveryoneRegistered
 
 from finder import create_app
 from finder.registrations import apikeys
-from finder.web.security import CONTENT_SECURITY_POLICY, MAX_URL_LENGTH
+from finder.config import SETTINGS
+from finder.web.security import MAX_URL_LENGTH, content_security_policy
 
 EXPECTED_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; object-src 'none'; "
+        "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
+        "style-src 'self'; object-src 'none'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -66,7 +68,31 @@ def every_request(app) -> list[tuple[str, str]]:
 
 
 def test_csp_is_what_the_module_sends():
-    assert EXPECTED_HEADERS["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    tiles = next(s.default for s in SETTINGS if s.name == "MAP_TILES")
+    assert EXPECTED_HEADERS["Content-Security-Policy"] == content_security_policy(tiles)
+
+
+@pytest.mark.parametrize(
+    ("tiles", "images"),
+    [
+        ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "https://tile.openstreetmap.org"),
+        ("https://{s}.tiles.example/{z}/{x}/{y}.png?key=k", "https://*.tiles.example"),
+        ("http://127.0.0.1:9/{z}/{x}/{y}.png", "http://127.0.0.1:9"),
+        ("", ""),
+    ],
+)
+def test_images_are_allowed_from_the_map_tiles_host_only(data_dir, tiles, images):
+    policy = make_app(data_dir, MAP_TILES=tiles).test_client().get("/").headers
+    assert f"img-src 'self' data: {images}".strip() + ";" in policy["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "tiles",
+    ["tile.example/{z}/{x}/{y}.png", "https://tile.example/map.png", "ftp://t.example/{z}/{x}/{y}"],
+)
+def test_a_tile_address_that_is_not_one_stops_the_app_with_a_clear_message(data_dir, tiles):
+    with pytest.raises(ValueError, match="FINDER_MAP_TILES=.* is not valid"):
+        make_app(data_dir, MAP_TILES=tiles)
 
 
 def test_every_route_answers_with_the_security_headers(data_dir, main_db):
@@ -198,7 +224,7 @@ def test_under_waitress_long_addresses_and_405s_are_ours_and_raw_bytes_are_waitr
     )
     assert status.startswith("HTTP/1.1 414")
     assert json.loads(body)["error"]["code"] == "url_too_long"
-    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert headers["Content-Security-Policy"] == EXPECTED_HEADERS["Content-Security-Policy"]
     status, headers, body = raw_request(waitress_url, b"DELETE /api/v1/search HTTP/1.1")
     assert status.startswith("HTTP/1.1 405")
     assert set(headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}

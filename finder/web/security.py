@@ -2,7 +2,7 @@
 
 - Security headers on every answer (pages, API, errors, static files): a strict
   Content-Security-Policy (our own files only, no inline script or style: the pages need
-  neither), no MIME sniffing, no framing, a referrer that does not leak our URLs' queries
+  neither; images also from the map tiles' host, FINDER_MAP_TILES), no MIME sniffing, no framing, a referrer that does not leak our URLs' queries
   (a searched postcode) to other sites.
 - The session cookie (it holds the CSRF secret) is SameSite=Lax, HttpOnly, and Secure when
   FINDER_HTTPS says visitors come over HTTPS.
@@ -13,24 +13,48 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from finder.errors import FinderError
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "img-src 'self' data:",
-        "style-src 'self'",
-        "object-src 'none'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-    ]
-)
+
+def content_security_policy(map_tiles: str = "") -> str:
+    """The policy: our own files only, and images from the map tiles' host when there is a map."""
+    images = " ".join(["img-src 'self' data:", tile_source(map_tiles)]).strip()
+    return "; ".join(
+        [
+            "default-src 'self'",
+            images,
+            "style-src 'self'",
+            "object-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+        ]
+    )
+
+
+def tile_source(map_tiles: str) -> str:
+    """The CSP source of a tile address: 'https://{s}.tile.example/{z}/{x}/{y}.png' ->
+    'https://*.tile.example'; "" for no map. ValueError for an address that is not one."""
+    if not map_tiles:
+        return ""
+    parts = urlsplit(map_tiles)
+    host = parts.netloc.replace("{s}", "*")
+    placeholders = all(name in map_tiles for name in ("{z}", "{x}", "{y}"))
+    if parts.scheme not in ("https", "http") or not host or "{" in host or not placeholders:
+        raise ValueError(
+            f"FINDER_MAP_TILES={map_tiles!r} is not valid: expected an https:// address with "
+            "{z}, {x} and {y} (http:// for a local tile server), or empty for no map"
+        )
+    return f"{parts.scheme}://{host}"
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()  # without a map
 HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",  # frame-ancestors' twin, for browsers that predate CSP 2
     "Referrer-Policy": "strict-origin-when-cross-origin",
@@ -53,6 +77,7 @@ def init_app(app: Flask) -> None:
         raise ValueError(f"FINDER_PROXIES={proxies} is not valid: expected 0 or more")
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+    app.config["CONTENT_SECURITY_POLICY"] = content_security_policy(app.config["MAP_TILES"])
     app.before_request(refuse_long_urls)
     app.after_request(add_security_headers)
 
@@ -78,6 +103,9 @@ def refuse_long_urls() -> None:
 
 
 def add_security_headers(response: Response) -> Response:
+    response.headers.setdefault(
+        "Content-Security-Policy", current_app.config["CONTENT_SECURITY_POLICY"]
+    )
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if current_app.config["HTTPS"]:
