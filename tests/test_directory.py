@@ -171,6 +171,7 @@ def test_registration_state_comes_from_the_registrations_table(main_db):
                 "status_raw": "Registered",
                 "checked_at": "2026-11-20T10:00:00Z",
                 "source_url": "https://register.example/9123",
+                "reason": None,
             },
             "register_url": "https://register.example/9123",
         },
@@ -184,6 +185,7 @@ def test_registration_state_comes_from_the_registrations_table(main_db):
                 "status_raw": None,
                 "checked_at": None,
                 "source_url": None,
+                "reason": None,
             },
             "register_url": "https://www.gcc-uk.org/search/chiro_results"
             "?chiro_registration_number=04567",

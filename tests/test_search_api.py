@@ -110,6 +110,12 @@ def test_search_answers_with_the_contract_fields(client, leeds):
             "longitude": LS6_2AB[1],
             "radius_km": 5.0,
             "professions": ["osteopath"],
+            "filters": {
+                "home_visits": False,
+                "wheelchair_access": False,
+                "language": None,
+                "registered_only": False,
+            },
         },
         "total": 1,
         "page": 1,
@@ -132,6 +138,7 @@ def test_search_answers_with_the_contract_fields(client, leeds):
                             "checked_at": "2026-11-20T10:00:00Z",
                             "source_url": "https://www.osteopathy.org.uk/register-search/registrants/"
                             "9123-ada/",
+                            "reason": None,
                         },
                         "register_url": "https://www.osteopathy.org.uk/register-search/registrants/"
                         "9123-ada/",
@@ -264,6 +271,10 @@ def test_the_search_endpoint_is_in_the_openapi_document(client):
         "radius_km",
         "page",
         "per_page",
+        "home_visits",
+        "wheelchair_access",
+        "language",
+        "registered_only",
     ]
     assert set(spec["components"]["schemas"]["SearchResults"]["properties"]) == {
         "query",

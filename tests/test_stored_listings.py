@@ -30,7 +30,7 @@ def reference(database, practice_id: int) -> list | None:
     source, name, address, postcode, lat, lon, phone, email, website, features = row
     people = database.execute(
         """select t.name, t.profession, t.register, t.registration_number,
-                r.outcome, r.status_raw, r.checked_at, r.source_url
+                r.outcome, r.status_raw, r.checked_at, r.source_url, r.reason
             from practice_practitioners l
             join practitioners t using (register, registration_number)
             left join registrations r using (register, registration_number)
@@ -49,7 +49,8 @@ def reference(database, practice_id: int) -> list | None:
         email,
         website,
         json.loads(features),
-        sorted(list(person) for person in people),
+        # Only those who may practise: the register has not said they are inactive or unknown.
+        sorted(list(person) for person in people if person[4] not in ("inactive", "not_found")),
     ]
 
 

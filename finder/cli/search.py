@@ -10,9 +10,14 @@ from finder import db, search
 from finder.cli import cli, load_config, open_postcodes
 from finder.directory import SAMPLE_SOURCE
 from finder.errors import InvalidInput
-from finder.vocabulary import PROFESSIONS, REGISTER_NAMES, base_urls
+from finder.vocabulary import LANGUAGES, PROFESSIONS, REGISTER_NAMES, base_urls
 
-OPTIONS = {"radius_km": "--radius-km", "page": "--page", "per_page": "--per-page"}
+OPTIONS = {
+    "radius_km": "--radius-km",
+    "page": "--page",
+    "per_page": "--per-page",
+    "language": "--language",
+}
 SAMPLE_NOTICE = "Sample data: these practices and people are fictional, made up for demonstration."
 
 
@@ -39,6 +44,20 @@ SAMPLE_NOTICE = "Sample data: these practices and people are fictional, made up 
     metavar="N",
     help=f"Results a page, up to {search.MAX_PER_PAGE}. [default: {search.DEFAULT_PER_PAGE}]",
 )
+@click.option("--home-visits", is_flag=True, help="Only practices that visit patients at home.")
+@click.option("--wheelchair-access", is_flag=True, help="Only practices with wheelchair access.")
+@click.option(
+    "--language",
+    metavar="CODE",
+    help="Only practices where this language is spoken, by its code: cy (Welsh), pl "
+    f"(Polish)... ({len(LANGUAGES)} codes: see the API's OpenAPI document).",
+)
+@click.option(
+    "--registered-only",
+    is_flag=True,
+    help="Only practitioners whose registration is confirmed: registered or restricted at a "
+    f"check at most {search.CONFIRMED_WITHIN_DAYS} days old, not doubted since.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, as the API answers.")
 def search_command(
     postcode: str,
@@ -46,15 +65,28 @@ def search_command(
     radius_km: str | None,
     page: str | None,
     per_page: str | None,
+    home_visits: bool,
+    wheelchair_access: bool,
+    language: str | None,
+    registered_only: bool,
     as_json: bool,
 ) -> None:
     """Practices near a postcode, nearest first, with each practitioner's registration.
 
-    finder search --postcode "LS6 2AB" --profession osteopath --radius-km 5
+    finder search --postcode "LS6 2AB" --profession osteopath --radius-km 5 --language cy
     """
     config = load_config()
-    try:  # the library checks the numbers, and names them as the API does
-        query = search.Query.from_params(postcode, professions, radius_km, page, per_page)
+    chosen = {
+        "home_visits": home_visits,
+        "wheelchair_access": wheelchair_access,
+        "language": language,
+        "registered_only": registered_only,
+    }
+    try:  # the library checks the values, and names them as the API does
+        filters = search.SearchFilters.from_params(chosen)
+        query = search.Query.from_params(
+            postcode, professions, radius_km, page, per_page, filters=filters
+        )
     except InvalidInput as error:
         name, _, rest = error.message.partition(" ")
         raise click.UsageError(f"{OPTIONS.get(name, name)} {rest}") from None
@@ -79,6 +111,8 @@ def search_command(
         return
     first = (results.page - 1) * results.per_page + 1
     practices = "1 practice" if results.total == 1 else f"{results.total} practices"
+    if query.filters.active:
+        practices += " " + query.filters.phrase()
     if not results.hits:
         pages = "is only 1 page" if results.pages == 1 else f"are only {results.pages} pages"
         click.echo(f"{practices} within {query.radius_km:g} km of {where}; there {pages}.")

@@ -10,11 +10,13 @@
 
 from finder.directory.demo import SampleRemoval, remove_sample
 from finder.directory.practices import (
+    FEATURE_BITS,
     SAMPLE_SOURCE,
     SampleDataPresent,
     add_or_update_practice,
     add_or_update_practitioner,
     change_token,
+    confirmed_times,
     directory_rows,
     has_sample_data,
     link_practitioner,
@@ -32,12 +34,14 @@ from finder.directory.practices import (
 )
 
 __all__ = [
+    "FEATURE_BITS",
     "SAMPLE_SOURCE",
     "SampleDataPresent",
     "SampleRemoval",
     "add_or_update_practice",
     "add_or_update_practitioner",
     "change_token",
+    "confirmed_times",
     "directory_rows",
     "has_sample_data",
     "link_practitioner",

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from urllib.parse import urlsplit
 
 import sqlite_utils
 
+from finder import times
 from finder.directory import stored_listings
 from finder.directory.practices import SAMPLE_SOURCE
-from finder.directory.stored_listings import PRACTICE_FIELDS, PRACTITIONER_FIELDS
+from finder.directory.stored_listings import (
+    PRACTICE_FIELDS,
+    PRACTITIONER_FIELDS,
+    REGISTRATION_FIELDS,
+)
 from finder.vocabulary import KM_PER_MILE, PROFESSIONS, REGISTER_NAMES
 
 _URL_BUILDERS: dict | None = None  # register -> (default base URL, number -> URL), built once
@@ -118,6 +124,23 @@ class Practice:
 
 
 _PROFESSION = PRACTITIONER_FIELDS.index("profession")
+# Where a registration's fields are in a listed practitioner's row.
+_OUTCOME, _CHECKED_AT, _REASON = (
+    len(PRACTITIONER_FIELDS) + REGISTRATION_FIELDS.index(name)
+    for name in ("outcome", "checked_at", "reason")
+)
+CONFIRMING_OUTCOMES = ("registered", "restricted")
+
+
+def confirmed(outcome: str | None, checked_at: str | None, reason: str | None, since) -> bool:
+    """A registration is confirmed when the latest good check said registered or restricted,
+    at `since` (a datetime) or later, and no later check doubts it (finder.search.filters)."""
+    if outcome not in CONFIRMING_OUTCOMES or reason:
+        return False
+    try:
+        return times.parse(checked_at or "") >= since
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -177,7 +200,7 @@ class Hit:
 
 def _practitioner_dict(row: list, base_urls: Mapping[str, str] | None) -> dict:
     # PRACTITIONER_FIELDS, then REGISTRATION_FIELDS
-    name, profession, register, number, outcome, status_raw, checked_at, source_url = row
+    name, profession, register, number, outcome, status_raw, checked_at, source_url, reason = row
     return {
         "name": name,
         "profession": profession,
@@ -188,6 +211,7 @@ def _practitioner_dict(row: list, base_urls: Mapping[str, str] | None) -> dict:
             "status_raw": status_raw,
             "checked_at": checked_at,
             "source_url": source_url,
+            "reason": reason,
         },
         "register_url": source_url or register_entry_url(register, number, base_urls),
     }
@@ -197,10 +221,12 @@ def load_hits(
     db: sqlite_utils.Database,
     rows: Sequence[tuple[int, float]],
     professions: Iterable[str] | None = None,
+    confirmed_since: datetime | None = None,
 ) -> tuple[Hit, ...]:
     """A Hit for each (practice id, distance) row, in the same order, listing the practice's
-    current practitioners of these professions by name. Retired practices are included
-    (callers decide); an id with no practice is left out."""
+    practitioners of these professions who are shown to patients, by name; with
+    confirmed_since, only those whose registration is confirmed() since then. Retired
+    practices are included (callers decide); an id with no practice is left out."""
     if not rows:
         return ()
     listed = stored_listings.read(db, [pid for pid, _ in rows])
@@ -212,16 +238,23 @@ def load_hits(
             _, source, *fields, people = listing
             if not everyone:
                 people = [row for row in people if row[_PROFESSION] in chosen]
+            if confirmed_since is not None:
+                people = [
+                    row
+                    for row in people
+                    if confirmed(row[_OUTCOME], row[_CHECKED_AT], row[_REASON], confirmed_since)
+                ]
             # By name, then register and number (the profession follows the register).
             hits.append(Hit(distance, pid, source, fields, sorted(people)))
     return tuple(hits)
 
 
 def get_practice(db: sqlite_utils.Database, practice_id: int) -> Hit | None:
-    """A listed (not retired) practice with all its current practitioners, or None."""
+    """A listed (not retired) practice with all its practitioners shown to patients, or None:
+    also for a practice with none (its people left the registers, or may not practise)."""
     retired = db.execute("select retired_at from practices where id = ?", (practice_id,))
     state = retired.fetchone()
     if state is None or state[0]:
         return None
     found = load_hits(db, [(practice_id, 0.0)])
-    return found[0] if found else None
+    return found[0] if found and found[0].practitioner_rows else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 
 import sqlite_utils
 
@@ -19,26 +20,59 @@ SAMPLE_SOURCE = "sample"
 
 def change_token(db: sqlite_utils.Database) -> int:
     """A number that changes whenever a practice point is added, moved, removed or changes
-    professions: what an in-memory copy of the points compares to know it is current."""
+    professions, features or languages: what an in-memory copy of the points compares to know
+    it is current. (Confirmation times have their own token: confirmed_times().)"""
     return db.execute("select token from directory_version").fetchone()[0]
 
 
-def practice_points(db: sqlite_utils.Database) -> tuple[int, list[tuple[int, float, float, int]]]:
-    """The change token, and (id, latitude, longitude, professions mask) of every practice a
-    search can find, read in one transaction so that the token labels exactly these points."""
+# (id, latitude, longitude, professions mask, features mask, languages as JSON or None)
+PointRow = tuple[int, float, float, int, int, str | None]
+
+
+def practice_points(db: sqlite_utils.Database) -> tuple[int, list[PointRow]]:
+    """The change token, and (id, latitude, longitude, professions mask, features mask,
+    languages) of every practice a search can find, read in one transaction so that the token
+    labels exactly these points. The masks: finder.vocabulary.PROFESSION_BITS, and
+    FEATURE_BITS here."""
+    with _snapshot(db):
+        token = change_token(db)
+        rows = db.execute(
+            "select id, latitude, longitude, professions, features, languages "
+            "from practice_points where professions != 0"
+        ).fetchall()
+    return token, rows
+
+
+FEATURE_BITS = {"home_visits": 1, "wheelchair_access": 2}  # practice_points.features
+
+
+def confirmed_times(db: sqlite_utils.Database) -> tuple[int, int, list[tuple]]:
+    """(change token, confirmed token, rows): for every practice practice_points() reads,
+    (id, and for each profession in PROFESSIONS order the newest check in Unix seconds that
+    confirmed a practitioner of it there, or None). One transaction, so both tokens label
+    these rows."""
+    with _snapshot(db):
+        token, confirmed = db.execute(
+            "select token, confirmed_token from directory_version"
+        ).fetchone()
+        rows = db.execute(
+            "select id, physiotherapist_confirmed, osteopath_confirmed, chiropractor_confirmed "
+            "from practice_points where professions != 0"
+        ).fetchall()
+    return token, confirmed, rows
+
+
+@contextmanager
+def _snapshot(db: sqlite_utils.Database):
+    """One read transaction, unless the caller is already in one."""
     own_transaction = not db.conn.in_transaction
     if own_transaction:
         db.execute("begin")
     try:
-        token = change_token(db)
-        rows = db.execute(
-            "select id, latitude, longitude, professions from practice_points "
-            "where professions != 0"
-        ).fetchall()
+        yield
     finally:
         if own_transaction:
             db.execute("commit")
-    return token, rows
 
 
 # --- writing -------------------------------------------------------------------------------

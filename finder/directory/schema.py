@@ -237,3 +237,133 @@ def read_practice_points_into_memory(db: sqlite_utils.Database) -> None:
     ]
     for statement in statements:
         db.execute(statement)
+
+
+# --- issue 17: one rule for who patients see, and what the search's filters need ------------
+# A practitioner is shown to patients unless retired or the register's latest answer says they
+# may not practise (inactive: lapsed, suspended, removed, non-practising; not_found), the same
+# for all three registers. A practice's point carries, from the practitioners shown:
+# - professions: the mask of their professions (a practice with none drops out of search);
+# - <profession>_confirmed: the newest check (Unix seconds) that said registered or restricted,
+#   with no later doubt, for the "confirmed only" filter (finder.search.filters);
+# and from the practice's features: `features` (1 home visits, 2 wheelchair access) and
+# `languages` (the JSON list of names, null when none).
+SHOWN_SQL = "(r.outcome is null or r.outcome not in ('inactive', 'not_found'))"
+_CONFIRMED = "r.outcome in ('registered', 'restricted') and r.reason is null"
+_STATE_SQL = f"""select coalesce(sum(distinct case when {SHOWN_SQL} then case t.profession
+            when 'physiotherapist' then 1 when 'osteopath' then 2 when 'chiropractor' then 4
+            else 0 end else 0 end), 0),
+        max(case when t.profession = 'physiotherapist' and {_CONFIRMED}
+            then unixepoch(r.checked_at) end),
+        max(case when t.profession = 'osteopath' and {_CONFIRMED}
+            then unixepoch(r.checked_at) end),
+        max(case when t.profession = 'chiropractor' and {_CONFIRMED}
+            then unixepoch(r.checked_at) end)
+    from practice_practitioners l
+    join practitioners t
+        on t.register = l.register and t.registration_number = l.registration_number
+    left join registrations r
+        on r.register = t.register and r.registration_number = t.registration_number
+    where l.practice_id = {{id}} and t.retired_at is null"""
+STATE_COLUMNS = (
+    "professions, physiotherapist_confirmed, osteopath_confirmed, chiropractor_confirmed"
+)
+_FEATURES_SQL = """(coalesce(json_extract(new.features, '$.home_visits'), 0) = 1)
+    | ((coalesce(json_extract(new.features, '$.wheelchair_access'), 0) = 1) << 1)"""
+_LANGUAGES_SQL = "nullif(json_extract(new.features, '$.languages'), '[]')"
+_FULL_POINT_SQL = f"""insert into practice_points
+        (id, latitude, longitude, features, languages, {STATE_COLUMNS})
+    select new.id, new.latitude, new.longitude, {_FEATURES_SQL}, {_LANGUAGES_SQL}, state.*
+    from ({_STATE_SQL.format(id="new.id")}) state
+    where new.latitude is not null and new.longitude is not null and new.retired_at is null;"""
+_RESTATE_SQL = f"""update practice_points set ({STATE_COLUMNS}) =
+    ({_STATE_SQL.format(id="practice_points.id")}) where id in ({{ids}});"""
+_WORKS_AT = """select practice_id from practice_practitioners
+    where register = {row}.register and registration_number = {row}.registration_number"""
+_WORKS_AT_OLD_OR_NEW = f"{_WORKS_AT.format(row='old')} union {_WORKS_AT.format(row='new')}"
+_CONFIRMED_COLUMNS = "physiotherapist_confirmed, osteopath_confirmed, chiropractor_confirmed"
+
+
+@MIGRATIONS()
+def show_practitioners_who_may_practise(db: sqlite_utils.Database) -> None:
+    """The visibility rule and the filters' columns in practice_points. Confirmation times
+    change with every check, so they draw their own token (confirmed_token): a check does not
+    send every search back to re-read all the points, only a "confirmed only" search."""
+    olds = ", ".join(f"old.{c}" for c in _CONFIRMED_COLUMNS.split(", "))
+    news = ", ".join(f"new.{c}" for c in _CONFIRMED_COLUMNS.split(", "))
+    core = "id, latitude, longitude, professions, features, languages"
+    core_old, core_new = (", ".join(f"{s}.{c}" for c in core.split(", ")) for s in ("old", "new"))
+    statements = [
+        "alter table practice_points add column features integer not null default 0",
+        "alter table practice_points add column languages text",
+        *(
+            f"alter table practice_points add column {c} integer"
+            for c in STATE_COLUMNS.split(", ")[1:]
+        ),
+        "alter table directory_version add column confirmed_token integer not null default 0",
+        "drop trigger practices_located",
+        "drop trigger practices_moved",
+        "drop trigger practice_practitioner_added",
+        "drop trigger practice_practitioner_removed",
+        "drop trigger practitioner_changed",
+        "drop trigger practice_point_changed",
+        f"create trigger practices_located after insert on practices begin {_FULL_POINT_SQL} end",
+        f"""create trigger practices_moved
+            after update of latitude, longitude, retired_at, features on practices
+            when (old.latitude, old.longitude, old.retired_at, old.features)
+                is not (new.latitude, new.longitude, new.retired_at, new.features) begin
+            delete from practice_points where id = old.id;
+            {_FULL_POINT_SQL}
+        end""",
+        f"""create trigger practice_practitioner_added after insert on practice_practitioners
+        begin {_RESTATE_SQL.format(ids="new.practice_id")} end""",
+        f"""create trigger practice_practitioner_removed after delete on practice_practitioners
+        begin {_RESTATE_SQL.format(ids="old.practice_id")} end""",
+        f"""create trigger practice_practitioner_moved after update on practice_practitioners
+        when (old.practice_id, old.register, old.registration_number)
+            is not (new.practice_id, new.register, new.registration_number)
+        begin {_RESTATE_SQL.format(ids="old.practice_id, new.practice_id")} end""",
+        f"""create trigger practitioner_changed
+            after update of profession, retired_at on practitioners begin
+            {_RESTATE_SQL.format(ids=_WORKS_AT.format(row="new"))}
+        end""",
+        # A bulk load may add a practitioner after its links (deferred keys).
+        f"""create trigger practitioner_added after insert on practitioners begin
+            {_RESTATE_SQL.format(ids=_WORKS_AT.format(row="new"))}
+        end""",
+        f"""create trigger practitioner_removed after delete on practitioners begin
+            {_RESTATE_SQL.format(ids=_WORKS_AT.format(row="old"))}
+        end""",
+        f"""create trigger registration_point_added after insert on registrations begin
+            {_RESTATE_SQL.format(ids=_WORKS_AT.format(row="new"))}
+        end""",
+        f"""create trigger registration_point_changed after update on registrations
+            when (old.register, old.registration_number, old.outcome, old.reason,
+                old.checked_at) is not (new.register, new.registration_number, new.outcome,
+                new.reason, new.checked_at) begin
+            {_RESTATE_SQL.format(ids=_WORKS_AT_OLD_OR_NEW)}
+        end""",
+        f"""create trigger registration_point_removed after delete on registrations begin
+            {_RESTATE_SQL.format(ids=_WORKS_AT.format(row="old"))}
+        end""",
+        f"""create trigger practice_point_changed after update on practice_points
+            when ({core_old}) is not ({core_new}) begin
+            {_NEW_TOKEN_SQL}
+        end""",
+        f"""create trigger practice_point_confirmed after update on practice_points
+            when ({olds}) is not ({news}) begin
+            update directory_version set confirmed_token = random();
+        end""",
+        # Every point again, by the new rule.
+        "delete from practice_points",
+        f"""insert into practice_points (id, latitude, longitude, professions, features,
+                languages)
+            select p.id, p.latitude, p.longitude, 0, {_FEATURES_SQL.replace("new.", "p.")},
+                {_LANGUAGES_SQL.replace("new.", "p.")}
+            from practices p
+            where p.latitude is not null and p.longitude is not null and p.retired_at is null""",
+        _RESTATE_SQL.format(ids="select id from practice_points"),
+        "update directory_version set confirmed_token = random()",
+    ]
+    for statement in statements:
+        db.execute(statement)

@@ -1,8 +1,10 @@
 """Each practice's listing, kept ready as one JSON text in `practice_listings` by triggers.
 
-A listing is what a search result shows of a practice: its fields, and its current (not
-retired) practitioners with their registration states. Building a page of them at search time
-took SQLite half a millisecond of joins and JSON; reading them ready-made takes a tenth of that.
+A listing is what a search result shows of a practice: its fields, and the practitioners shown
+to patients (not retired, and not said by the register to be unable to practise: see
+finder.directory.schema.SHOWN_SQL) with their registration states. Building a page of them at
+search time took SQLite half a millisecond of joins and JSON; reading them ready-made takes a
+tenth of that.
 Triggers on every table a listing is made of (practices, practice_practitioners,
 practitioners, registrations) rewrite the listings a change touches, in the writer's own
 transaction, so a reader never sees a listing older than the data it was made from, whoever
@@ -19,6 +21,8 @@ from collections.abc import Sequence
 import orjson
 import sqlite_utils
 from sqlite_utils import Migrations
+
+from finder.directory.schema import SHOWN_SQL
 
 MIGRATIONS = Migrations("finder.stored_listings")
 
@@ -50,6 +54,7 @@ _REGISTRATION_SQL = {
     "status_raw": "r.status_raw",
     "checked_at": "r.checked_at",
     "source_url": "r.source_url",
+    "reason": "r.reason",  # a later check's doubt about this state
 }
 PRACTICE_FIELDS = tuple(_PRACTICE_SQL)
 PRACTITIONER_FIELDS = tuple(_PRACTITIONER_SQL)
@@ -64,7 +69,7 @@ _LISTING_SQL = f"""json_array(p.id, p.source, {", ".join(_PRACTICE_SQL.values())
             on t.register = l.register and t.registration_number = l.registration_number
         left join registrations r
             on r.register = t.register and r.registration_number = t.registration_number
-        where l.practice_id = p.id and t.retired_at is null)))"""
+        where l.practice_id = p.id and t.retired_at is null and {SHOWN_SQL})))"""
 
 # Trigger bodies. Plain delete-then-insert, never "insert or replace": inside a trigger the
 # outer statement's conflict policy wins, and `insert or ignore into registrations` would turn
@@ -85,7 +90,9 @@ _LISTED_PRACTICE = (
     "source, name, address, postcode, latitude, longitude, phone, email, website, features"
 )
 _LISTED_PRACTITIONER = "register, registration_number, name, profession, retired_at"
-_LISTED_REGISTRATION = "register, registration_number, outcome, status_raw, checked_at, source_url"
+_LISTED_REGISTRATION = (
+    "register, registration_number, outcome, status_raw, checked_at, source_url, reason"
+)
 
 
 def _changed(columns: str) -> str:
@@ -95,8 +102,8 @@ def _changed(columns: str) -> str:
     return f"({olds}) is not ({news})"
 
 
-@MIGRATIONS()
-def keep_listings_ready(db: sqlite_utils.Database) -> None:
+def _triggers() -> dict[str, tuple[str, str]]:
+    """Every listing trigger: name -> (event, body)."""
     triggers = {
         "listing_practice_added": (
             "after insert on practices",
@@ -140,6 +147,18 @@ def keep_listings_ready(db: sqlite_utils.Database) -> None:
                 _RELIST.format(ids=_AT.format(row="old")),
             ),
         }
+    triggers["listing_link_changed"] = (
+        "after update on practice_practitioners "
+        f"when {_changed('practice_id, register, registration_number')}",
+        _RELIST.format(ids="old.practice_id, new.practice_id"),
+    )
+    return triggers
+
+
+@MIGRATIONS()
+def keep_listings_ready(db: sqlite_utils.Database) -> None:
+    triggers = _triggers()
+    del triggers["listing_link_changed"]  # the next migration's
     db.execute(
         "create table practice_listings (practice_id integer primary key, listing text not null)"
     )
@@ -156,6 +175,21 @@ def relist_moved_links(db: sqlite_utils.Database) -> None:
         when {_changed("practice_id, register, registration_number")} begin
             {_RELIST.format(ids="old.practice_id, new.practice_id")}
         end"""
+    )
+
+
+@MIGRATIONS()
+def list_only_who_may_practise(db: sqlite_utils.Database) -> None:
+    """Issue 17: a listing leaves out practitioners the register says may not practise
+    (finder.directory.schema.SHOWN_SQL) and carries each state's doubt (`reason`): every
+    trigger made again from the new SQL, every listing rewritten."""
+    for name in _triggers():
+        db.execute(f"drop trigger if exists {name}")
+    for name, (event, body) in _triggers().items():
+        db.execute(f"create trigger {name} {event} begin {body} end")
+    db.execute(
+        f"""update practice_listings set listing = (select {_LISTING_SQL}
+            from practices p where p.id = practice_listings.practice_id)"""
     )
 
 

@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from finder import times
+from finder.directory.listings import confirmed
 from finder.errors import InvalidInput
 from finder.vocabulary import LANGUAGES, language_code
 
 CONFIRMED_WITHIN_DAYS = 30  # a check older than this no longer confirms a registration
-CONFIRMING_OUTCOMES = ("registered", "restricted")
 FLAGS = ("home_visits", "wheelchair_access", "registered_only")
 PARAMETERS = ("home_visits", "wheelchair_access", "language", "registered_only")
 _TRUE = ("1", "true", "yes", "on")
@@ -107,19 +106,15 @@ def _language(raw) -> str | None:
     return code
 
 
-def confirmed_since(now: datetime | None = None) -> str:
-    """The oldest check time that still confirms a registration, as stored (ISO 8601 UTC)."""
-    return times.iso((now or datetime.now(UTC)) - timedelta(days=CONFIRMED_WITHIN_DAYS))
+def confirmed_since(now: datetime | None = None) -> datetime:
+    """The oldest check time that still confirms a registration (whole seconds, as stored)."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    return now - timedelta(days=CONFIRMED_WITHIN_DAYS)
 
 
 def is_confirmed(registration, now: datetime | None = None) -> bool:
     """Whether a registration (finder.directory.listings.Registration) is confirmed: the latest
     good check said registered or restricted, within CONFIRMED_WITHIN_DAYS, and no later check
     doubts it."""
-    if registration.outcome not in CONFIRMING_OUTCOMES or registration.reason:
-        return False
-    try:
-        checked = times.parse(registration.checked_at or "")
-    except ValueError:
-        return False
-    return checked >= (now or datetime.now(UTC)) - timedelta(days=CONFIRMED_WITHIN_DAYS)
+    state = registration
+    return confirmed(state.outcome, state.checked_at, state.reason, confirmed_since(now))

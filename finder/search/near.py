@@ -15,14 +15,15 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import sqlite_utils
 
 from finder import directory
 from finder.directory.listings import Hit, load_hits
 from finder.errors import InvalidInput
-from finder.search.filters import SearchFilters
-from finder.search.spatial import PointIndex
-from finder.vocabulary import KM_PER_MILE, PROFESSION_BITS, PROFESSIONS
+from finder.search.filters import SearchFilters, confirmed_since
+from finder.search.spatial import PointIndex, Sieve
+from finder.vocabulary import KM_PER_MILE, LANGUAGES, PROFESSION_BITS, PROFESSIONS
 
 MAX_SEARCH_KM = 1500.0  # past the whole UK: wider than this is never useful
 
@@ -80,16 +81,18 @@ def search_near(
     if page < 1 or per_page < 1:
         raise InvalidInput("page and per_page must be 1 or more.", code="invalid_parameter")
     professions = list(professions or PROFESSIONS)
-    circle = point_index(db).circle(
-        lat, lon, radius_km, profession_mask(professions), (page - 1) * per_page, per_page
+    index, sieve, since = _index_and_sieve(db, filters)
+    circle = index.circle(
+        lat, lon, radius_km, profession_mask(professions), (page - 1) * per_page, per_page, sieve
     )
-    return SearchPage(
-        load_hits(db, circle.page, professions), circle.total, page, per_page, radius_km
-    )
+    hits = load_hits(db, circle.page, professions, since)
+    return SearchPage(hits, circle.total, page, per_page, radius_km)
 
 
-# One snapshot of the points for the whole process, shared by every thread: (token, index).
+# One snapshot of the points for the whole process, shared by every thread: (token, index);
+# and their confirmation times: (token, confirmed token, array aligned with the index's rows).
 _snapshot: tuple[int, PointIndex] | None = None
+_confirmed: tuple[int, int, np.ndarray] | None = None
 _snapshot_lock = threading.Lock()
 
 
@@ -98,6 +101,10 @@ def point_index(db: sqlite_utils.Database) -> PointIndex:
     (one small query a search; re-reading 100,000 points takes 0.1 to 0.3 s, and other threads
     wait for it rather than read them too). The snapshot is the process's, for one database:
     the token, a random number, tells databases apart as well as versions."""
+    return _points(db)[1]
+
+
+def _points(db: sqlite_utils.Database) -> tuple[int, PointIndex]:
     global _snapshot
     current = _snapshot
     if current is None or current[0] != directory.change_token(db):
@@ -106,7 +113,56 @@ def point_index(db: sqlite_utils.Database) -> PointIndex:
             if _snapshot is None or _snapshot[0] != token:  # else another thread just did it
                 _snapshot = (token, PointIndex.from_rows(points))
             current = _snapshot
-    return current[1]
+    return current
+
+
+def _confirmed_times(db: sqlite_utils.Database, token: int, index: PointIndex):
+    """The confirmation times for `index` (read `token`), read again when the confirmed token
+    has moved: a check changes them, and only a "confirmed only" search pays for reading
+    them. None when the points themselves have moved since `index` was read."""
+    global _confirmed
+    now_token, confirmed_token = db.execute(
+        "select token, confirmed_token from directory_version"
+    ).fetchone()
+    if now_token != token:
+        return None
+    current = _confirmed
+    if current is not None and current[:2] == (token, confirmed_token):
+        return current[2]
+    with _snapshot_lock:
+        read_token, confirmed_token, rows = directory.confirmed_times(db)
+        if read_token != token:
+            return None
+        _confirmed = (token, confirmed_token, index.aligned(rows))
+        return _confirmed[2]
+
+
+def _index_and_sieve(db, filters: SearchFilters | None):
+    """The points, the Sieve for these filters (None when none is set), and the time since
+    which a registration confirms (None unless registered_only)."""
+    token, index = _points(db)
+    if filters is None or not filters.active:
+        return index, None, None
+    confirmed = since = None
+    if filters.registered_only:
+        since = confirmed_since()
+        for _ in range(3):  # the points may move between reading them and their times
+            confirmed = _confirmed_times(db, token, index)
+            if confirmed is not None:
+                break
+            token, index = _points(db)
+        else:
+            confirmed = index.aligned(directory.confirmed_times(db)[2])  # near enough
+    features = sum(bit for name, bit in directory.FEATURE_BITS.items() if getattr(filters, name))
+    at = int(since.timestamp()) if since else 0
+    return index, Sieve(features, filters.language, confirmed, at), since
+
+
+def languages_offered(db: sqlite_utils.Database) -> list[tuple[str, str]]:
+    """(code, name) of the languages some practice in the search speaks, by name: the choices
+    for a language filter."""
+    codes = point_index(db).languages
+    return sorted(((code, LANGUAGES[code]) for code in codes), key=lambda pair: pair[1])
 
 
 def nearest_beyond(
@@ -126,16 +182,16 @@ def nearest_beyond(
     if radius_km >= MAX_SEARCH_KM:
         return ()
     professions = list(professions or PROFESSIONS)
-    index, mask = point_index(db), profession_mask(professions)
+    (index, sieve, since), mask = _index_and_sieve(db, filters), profession_mask(professions)
     radius, found_at = radius_km, None
     while radius < MAX_SEARCH_KM:
         radius = min(radius * 2, MAX_SEARCH_KM)
-        found = index.circle(lat, lon, radius, mask, 0, limit)
+        found = index.circle(lat, lon, radius, mask, 0, limit, sieve)
         if found.total >= limit or (found.total and found_at is not None):
             break
         if found.total:
             found_at = radius
-    return load_hits(db, found.page, professions)
+    return load_hits(db, found.page, professions, since)
 
 
 # --- a patient's search: postcode in, page of results out ----------------------------------

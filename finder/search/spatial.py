@@ -22,7 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 from geopy.distance import EARTH_RADIUS, great_circle
+
+from finder.vocabulary import language_code
 
 EARTH_RADIUS_KM = EARTH_RADIUS  # geopy's great_circle radius: the chord agrees with geopy
 BAND_DEGREES = 0.01  # a latitude band's height: finer bands, fewer wasted candidates
@@ -83,10 +86,23 @@ class Circle:
     page: list[tuple[int, float]]  # (practice id, exact distance in km), nearest first
 
 
-class PointIndex:
-    """An immutable snapshot of practice points: (id, latitude, longitude, professions mask)."""
+@dataclass(frozen=True)
+class Sieve:
+    """What a practice needs besides one of the professions: all of these feature bits, a
+    language (a code), and a confirmation of one of the professions since a time."""
 
-    def __init__(self, ids: Sequence[int], lats, lons, masks):
+    features: int = 0
+    language: str | None = None
+    confirmed: np.ndarray | None = None  # (rows, professions) Unix seconds, -1: never
+    confirmed_since: int = 0
+
+
+class PointIndex:
+    """An immutable snapshot of practice points: (id, latitude, longitude, professions mask),
+    with each practice's features mask and the languages it speaks, for a Sieve."""
+
+    def __init__(self, ids: Sequence[int], lats, lons, masks, features=None, languages=None):
+        """`languages`: {language code: the input positions of the practices speaking it}."""
         lats = np.asarray(lats, dtype=np.float64)
         lons = np.asarray(lons, dtype=np.float64)
         keys = _sort_key(_band(lats), lons)
@@ -99,23 +115,67 @@ class PointIndex:
         self._points = _unit_vectors(self._lats, self._lons)
         self._masks = np.asarray(masks, dtype=np.int64)[order]
         self._every_mask = int(np.bitwise_or.reduce(self._masks)) if self.size else 0
+        features = np.zeros(self.size) if features is None else features
+        self._features = np.asarray(features, dtype=np.int64)[order]
+        self._by_id = np.argsort(self._ids)  # rows in id order, for aligned()
+        position = np.empty(self.size, dtype=np.int64)
+        position[order] = self._rows  # input position -> row
+        self._speaks = {}  # language code -> a bool a row
+        for code, positions in (languages or {}).items():
+            speaks = np.zeros(self.size, dtype=bool)
+            speaks[position[np.asarray(positions, dtype=np.int64)]] = True
+            self._speaks[code] = speaks
         for array in (self._keys, self._rows, self._ids, self._lats, self._lons, self._points,
-                      self._masks):  # fmt: skip
+                      self._masks, self._features, self._by_id,
+                      *self._speaks.values()):  # fmt: skip
             array.flags.writeable = False  # shared by every thread: never changed in place
 
     @classmethod
-    def from_rows(cls, rows: Sequence[tuple[int, float, float, int]]) -> PointIndex:
+    def from_rows(cls, rows: Sequence[tuple]) -> PointIndex:
+        """From (id, latitude, longitude, mask) rows, or with (..., features, languages) as
+        finder.directory.practice_points() reads them (languages: JSON names or None)."""
         if not rows:
             return cls([], [], [], [])
-        ids, lats, lons, masks = zip(*rows, strict=True)
-        return cls(ids, lats, lons, masks)
+        columns = list(zip(*rows, strict=True))
+        if len(columns) == 4:
+            return cls(*columns)
+        ids, lats, lons, masks, features, languages = columns
+        return cls(ids, lats, lons, masks, features, _languages_at(languages))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The codes of the languages some practice here speaks."""
+        return tuple(code for code, speaks in self._speaks.items() if speaks.any())
+
+    def aligned(self, rows: Sequence[tuple]) -> np.ndarray:
+        """(id, value, value...) rows as an array in this index's row order, None as -1; a
+        row for an id not here is left out, a row missing is all -1."""
+        width = len(rows[0]) - 1 if rows else 1
+        out = np.full((self.size, width), -1, dtype=np.int64)
+        if rows and self.size:
+            ids = np.asarray([row[0] for row in rows], dtype=np.int64)
+            values = np.asarray([[-1 if v is None else v for v in row[1:]] for row in rows])
+            sorted_ids = self._ids[self._by_id]
+            at = np.minimum(sorted_ids.searchsorted(ids), self.size - 1)
+            here = sorted_ids[at] == ids
+            out[self._by_id[at[here]]] = values[here]
+        out.flags.writeable = False
+        return out
 
     def circle(
-        self, lat: float, lon: float, radius_km: float, mask: int, offset: int, limit: int
+        self,
+        lat: float,
+        lon: float,
+        radius_km: float,
+        mask: int,
+        offset: int,
+        limit: int,
+        sieve: Sieve | None = None,
     ) -> Circle:
-        """The practices whose professions meet `mask` within radius_km of (lat, lon): their
-        number, and rows offset to offset + limit nearest first (ties by practice id)."""
-        rows, chords = self._inside(lat, lon, radius_km, mask)
+        """The practices whose professions meet `mask` (and that pass the sieve) within
+        radius_km of (lat, lon): their number, and rows offset to offset + limit nearest first
+        (ties by practice id)."""
+        rows, chords = self._inside(lat, lon, radius_km, mask, sieve)
         total, wanted = len(rows), offset + limit
         if offset >= total:
             return Circle(total, [])
@@ -142,12 +202,14 @@ class PointIndex:
         page = ranked[offset - skipped : wanted - skipped]
         return Circle(total, [(pid, distance) for distance, pid in page])
 
-    def _inside(self, lat: float, lon: float, radius_km: float, mask: int):
+    def _inside(self, lat: float, lon: float, radius_km: float, mask: int, sieve: Sieve | None):
         """(rows, squared chords) of the practices with one of the mask's professions within
         radius_km, exactly: those too near the radius to trust the chord ask distance_km."""
         rows = self._in_box(lat, lon, radius_km)
         if mask & self._every_mask != self._every_mask:
             rows = rows[(self._masks[rows] & mask) != 0]
+        if sieve is not None:
+            rows = self._sift(rows, mask, sieve)
         chords = self._chords_squared(lat, lon, rows)
         inside = chords <= _chord_squared(radius_km + TOLERANCE_KM)
         rows, chords = rows[inside], chords[inside]
@@ -158,6 +220,19 @@ class PointIndex:
                 keep[at] = self._exact(lat, lon, rows[at]) <= radius_km
             rows, chords = rows[keep], chords[keep]
         return rows, chords
+
+    def _sift(self, rows, mask: int, sieve: Sieve):
+        """The rows that have what the sieve asks for: vector operations on the box's rows."""
+        if sieve.features:
+            rows = rows[(self._features[rows] & sieve.features) == sieve.features]
+        if sieve.language is not None:
+            speaks = self._speaks.get(sieve.language)
+            rows = rows[:0] if speaks is None else rows[speaks[rows]]
+        if sieve.confirmed is not None:
+            chosen = [bit for bit in range(sieve.confirmed.shape[1]) if mask >> bit & 1]
+            since = sieve.confirmed[rows][:, chosen] >= sieve.confirmed_since
+            rows = rows[since.any(axis=1)]
+        return rows
 
     def _in_box(self, lat: float, lon: float, radius_km: float):
         """Row numbers of the practices in the circle's bounding box: one slice a band."""
@@ -178,3 +253,16 @@ class PointIndex:
 
     def _exact(self, lat: float, lon: float, row) -> float:
         return distance_km(lat, lon, float(self._lats[row]), float(self._lons[row]))
+
+
+def _languages_at(languages: Sequence[str | None]) -> dict[str, list[int]]:
+    """{code: input positions} from each practice's languages (a JSON list of names, or None);
+    a name finder.vocabulary does not know cannot be searched for, so it is left out."""
+    at: dict[str, list[int]] = {}
+    for position, text in enumerate(languages):
+        if text:
+            for name in orjson.loads(text):
+                code = language_code(name) if isinstance(name, str) else None
+                if code:
+                    at.setdefault(code, []).append(position)
+    return at

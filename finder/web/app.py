@@ -62,7 +62,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(selfref_web.bp)
     app.register_blueprint(search_web.bp)
-    app.register_blueprint(search_web.api_bp)
     app.register_blueprint(registrations_api.bp)
     app.register_blueprint(check_pages.bp)
     app.register_blueprint(watchlists.bp)

@@ -3,17 +3,63 @@
 from __future__ import annotations
 
 from finder import search
-from finder.vocabulary import OUTCOMES, PROFESSIONS, REGISTERS
+from finder.vocabulary import LANGUAGES, OUTCOMES, PROFESSIONS, REGISTERS
 from finder.web.openapi import error_responses, timestamp
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
+_FLAG = {"type": "string", "enum": ["1", "0", "true", "false"], "default": "0"}
+CONFIRMED = (
+    "A registration is confirmed when our latest good check of the register said `registered` "
+    "or `restricted` (registered with conditions, shown with them), that check is at most "
+    f"{search.CONFIRMED_WITHIN_DAYS} days old, and no later check has cast doubt on it "
+    "(`registration.reason` is null). Never checked, `unknown`, older or doubted: not confirmed."
+)
+_FILTERS = [
+    {
+        "name": "home_visits",
+        "in": "query",
+        "required": False,
+        "schema": _FLAG,
+        "description": "1: only practices that visit patients at home",
+    },
+    {
+        "name": "wheelchair_access",
+        "in": "query",
+        "required": False,
+        "schema": _FLAG,
+        "description": "1: only practices with wheelchair access",
+    },
+    {
+        "name": "language",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "enum": list(LANGUAGES)},
+        "example": "cy",
+        "description": "Only practices where this language is spoken, by its code (ISO 639-1, "
+        "or bfi for British Sign Language): "
+        + ", ".join(f"{code} {name}" for code, name in LANGUAGES.items()),
+    },
+    {
+        "name": "registered_only",
+        "in": "query",
+        "required": False,
+        "schema": _FLAG,
+        "description": "1: only practitioners whose registration is confirmed, and only "
+        "practices with one of the chosen professions who is. " + CONFIRMED,
+    },
+]
 OPENAPI_PATHS = {
     "/search": {
         "get": {
             "summary": "Practices near a postcode, nearest first, with each practitioner's "
             "registration state",
             "description": "When nothing is within the radius, `total` is 0, `message` says "
-            "so and `nearest_outside_radius` lists the nearest practices beyond it.",
+            "so and `nearest_outside_radius` lists the nearest practices beyond it. The filters "
+            "(home_visits, wheelchair_access, language, registered_only) narrow `total`, the "
+            "pages and `nearest_outside_radius` alike. Patients are shown only practitioners "
+            "who may practise: not those the register's latest answer calls `inactive` "
+            "(lapsed, suspended, removed, not practising) or `not_found`; a practice appears "
+            "for a profession only when it has such a practitioner of it.",
             "parameters": [
                 {
                     "name": "postcode",
@@ -69,6 +115,7 @@ OPENAPI_PATHS = {
                         "default": search.DEFAULT_PER_PAGE,
                     },
                 },
+                *_FILTERS,
             ],
             "responses": {
                 "200": {
@@ -96,6 +143,11 @@ _REGISTRATION = {
         "status_raw": _NULLABLE_STRING,
         "checked_at": timestamp(nullable=True),
         "source_url": _NULLABLE_STRING,
+        "reason": {
+            "type": ["string", "null"],
+            "description": "Why a later check casts doubt on this state (the register's page "
+            "could not be read, or said something new); null: no doubt",
+        },
     },
 }
 _HIT = {
@@ -162,6 +214,15 @@ SCHEMAS = {
                     "longitude": {"type": "number"},
                     "radius_km": {"type": "number"},
                     "professions": {"type": "array", "items": {"type": "string"}},
+                    "filters": {
+                        "type": "object",
+                        "properties": {
+                            "home_visits": {"type": "boolean"},
+                            "wheelchair_access": {"type": "boolean"},
+                            "language": {"type": ["string", "null"]},
+                            "registered_only": {"type": "boolean"},
+                        },
+                    },
                 },
             },
             "total": {"type": "integer"},
