@@ -156,6 +156,48 @@ def in_process(database, centres, naive_centres) -> list[tuple]:
     return rows
 
 
+# Filtered searches at 10 km, each beside the unfiltered one in the same loop (issue 17).
+FILTERED = {
+    "home visits + wheelchair": search.SearchFilters(home_visits=True, wheelchair_access=True),
+    "language pl": search.SearchFilters(language="pl"),
+    "registered only": search.SearchFilters(registered_only=True),
+    "all four (cy)": search.SearchFilters(True, True, "cy", True),
+}
+
+
+def filtered(database, centres) -> list[tuple[str, float, float, float]]:
+    """(filters, median ms, unfiltered median ms, median share of the results kept)."""
+    rows = []
+    for name, filters in FILTERED.items():
+        search.search_near(database, 53.8, -1.55, 10, None, 1, 20, filters)  # read the times
+        plain = timings(lambda la, lo: search.search_near(database, la, lo, 10), centres)
+        only = timings(
+            lambda la, lo, f=filters: search.search_near(database, la, lo, 10, None, 1, 20, f),
+            centres,
+        )
+        kept = [
+            search.search_near(database, lat, lon, 10, None, 1, 20, filters).total
+            / max(1, search.search_near(database, lat, lon, 10).total)
+            for _, lat, lon in centres[:50]
+        ]
+        rows.append(
+            (name, statistics.median(only), statistics.median(plain), statistics.median(kept))
+        )
+    return rows
+
+
+def reread_confirmed_ms(database, repeats: int = 3) -> float:
+    """Median ms to re-read the confirmation times after a check changed them: what the first
+    "registered only" search after a check pays (other searches do not)."""
+    index = search.point_index(database)
+    spent = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        index.aligned(directory.confirmed_times(database)[2])
+        spent.append((time.perf_counter() - started) * 1000)
+    return statistics.median(spent)
+
+
 SERVER = """
 import logging, sys, waitress
 logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "queue depth" is expected here
@@ -297,6 +339,7 @@ def main() -> None:
         centres = random_postcodes(table, args.searches, seed=2)
         rows = in_process(database, centres, centres[: args.naive])
         reread, reading = reread_seconds(database)
+        sifted, confirmed_ms = filtered(database, centres), reread_confirmed_ms(database)
         database.close()
         rates = http_rates(data_dir, centres, args)
 
@@ -316,6 +359,16 @@ def main() -> None:
     print(
         f"Re-reading the points after a change (the first search after it pays this): "
         f"{reread * 1000:.0f} ms, of which SQLite {reading * 1000:.0f} ms"
+    )
+    print("\nFiltered searches at 10 km, page 1 of 20 (medians; unfiltered in the same loop):")
+    for name, median, plain, kept in sifted:
+        print(
+            f"  {name:<26} {median:6.2f} ms   unfiltered {plain:6.2f} ms   "
+            f"ratio {median / plain:4.2f}   results kept {kept:.0%}"
+        )
+    print(
+        f"Re-reading the confirmation times after a check (the next 'registered only' search "
+        f"pays this): {confirmed_ms:.0f} ms"
     )
     print(
         f"\nHTTP under waitress ({args.threads} threads) on 127.0.0.1, {args.clients} "

@@ -444,3 +444,22 @@ def test_clear_in_a_column_that_cannot_be_empty_is_that_rows_error(main_db, post
     report = importer.import_csv(main_db, data, postcode_table)
     assert [e.message for e in report.errors] == ["practitioner_name cannot be CLEAR"]
     assert main_db["practitioners"].count == 0
+
+
+def test_an_imported_language_is_stored_one_way_and_found_by_the_language_filter(
+    main_db, postcode_table
+):
+    spelled = SHARED_PRACTICE + (
+        "Sam Example,physiotherapist,PH923457,Headingley Physio,,,LS6 2AB,,,,"
+        "language:cymraeg;language:CY;language:Polish;language:Klingon\n"
+    )
+
+    importer.import_csv(main_db, spelled.encode(), postcode_table)
+
+    [(features,)] = main_db.execute("select features from practices").fetchall()
+    assert json.loads(features)["languages"] == ["Welsh", "Polish", "Klingon"]
+    here = postcode_table.lookup("LS6 2AB")
+    for code, found in (("cy", 1), ("pl", 1), ("ur", 0)):
+        filters = search.SearchFilters(language=code)
+        result = search.search_near(main_db, here.latitude, here.longitude, 1, None, 1, 20, filters)
+        assert result.total == found, code

@@ -474,3 +474,15 @@ def test_a_lapsed_physiotherapist_keeps_the_record_of_their_practice(main_db):
     directory.revive_practitioners(main_db, [("hcpc", PERSON["hcpc"])])
     main_db["registrations"].update(("hcpc", PERSON["hcpc"]), {"outcome": "registered"})
     assert found_for(main_db, "hcpc") == [practice_id]
+
+
+def test_each_filter_visibly_narrows_the_sample_directory(runner, data_dir):
+    assert runner.invoke(cli, ["demo", "--size", "600", "--seed", "3"]).exit_code == 0
+    database = db.open_main(data_dir)
+    lat, lon = CENTRES["CF10 1EP"]
+    everything = search.search_near(database, lat, lon, 1500).total
+    for params in FLAG_CHOICES[1:]:
+        filters = search.SearchFilters.from_params(params)
+        narrowed = search.search_near(database, lat, lon, 1500, None, 1, 20, filters).total
+        assert 0 < narrowed < everything, params
+    database.close()

@@ -22,7 +22,8 @@ Columns (header row required, any order, names case-insensitive):
     postcode            required: a full UK postcode
     phone, email, website        optional
     features            optional, separated by ';': home_visits, wheelchair_access,
-                        language:Welsh (one per language)
+                        language:Welsh or language:cy (one per language; a language the
+                        search knows is stored by its English name, finder.vocabulary)
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from finder.directory import demo
 from finder.directory import practices as directory
 from finder.errors import FinderError, InvalidInput
 from finder.places import postcodes
-from finder.vocabulary import NUMBER_EXAMPLES, REGISTER_OF_PROFESSION
+from finder.vocabulary import LANGUAGES, NUMBER_EXAMPLES, REGISTER_OF_PROFESSION, language_code
 
 MIGRATIONS = Migrations("finder.importer")
 
@@ -272,7 +273,12 @@ def parse_features(text: str) -> dict:
         if token.lower() in FLAG_FEATURES:
             features[token.lower()] = True
         elif token.lower().startswith("language:") and token.split(":", 1)[1].strip():
-            features["languages"].append(token.split(":", 1)[1].strip())
+            # One spelling a language, so the search's language filter finds it.
+            name = token.split(":", 1)[1].strip()
+            code = language_code(name)
+            name = LANGUAGES[code] if code else name
+            if name not in features["languages"]:
+                features["languages"].append(name)
         else:
             raise InvalidInput(
                 f"feature {token!r} is not one of {', '.join(FLAG_FEATURES)}, language:NAME"
