@@ -177,6 +177,12 @@ def test_practices_and_practitioners_no_longer_listed_are_retired_not_deleted(
     ).fetchall() == [(1, reason)]
     assert summary["registers"]["gosc"]["practices"]["retired"] == 1
     assert summary["registers"]["gosc"]["practitioners"]["retired"] >= 1
+    # The leaver keeps the record of the practice they worked at (#17).
+    assert database.execute(
+        "select p.key from practice_practitioners l join practices p on p.id = l.practice_id "
+        "where l.register = 'gosc' and l.registration_number = ?",
+        (leaver.number,),
+    ).fetchall() == [(f"gosc:{leaver.practices[0].id}",)]
     assert database.execute(
         "select count(*) from practice_points where id = (select id from practices where key = ?)",
         (f"gosc:{closed.id}",),
