@@ -110,7 +110,12 @@ def test_home_page_is_the_search_form(client):
         "Osteopath",
         "Chiropractor",
         "Distance",
+        "Home visits",
+        "Wheelchair access",
+        "A confirmed registration (the register said so in the last 30 days)",
+        "Language spoken",
     ]
+    assert [o["value"] for o in form.select("select#language option")][:1] == [""]
     assert [o["value"] for o in form.select("select#miles option")] == [
         "1",
         "3",
@@ -155,28 +160,57 @@ def test_results_list_the_nearest_practice_first_with_distances(client, leeds):
     ]
 
 
-def test_each_registration_has_a_badge_a_check_time_and_a_register_link(client, leeds):
+def test_each_practitioner_is_one_line_with_a_compact_status_linked_to_the_register(client, leeds):
     soup = page(client, "/search?postcode=LS6+2AB&miles=5")
-    assert texts(soup, ".results .registration") == [
-        "Registered · checked 3 days ago",
-        "Not yet verified",
-        "Registered with conditions · checked 45 days ago",
-        "Registered · checked today",
+    assert texts(soup, ".results .practitioners li") == [
+        "Ada Example , osteopath: Registered · GOsC 9123 · checked 3 days ago",
+        "Cara Example , physiotherapist: Not yet verified · HCPC PH900123",
+        "Dev Example , chiropractor: Registered with conditions: “Conditions of practice” · "
+        "GCC 04567 · checked 45 days ago (may be out of date)",
+        "Eve Example , chiropractor: Registered · GCC 09568 · checked today",
     ]
-    assert texts(soup, ".results .registration-note") == [
-        "We have not checked this registration yet: check it on the HCPC register.",
-        "Last checked more than 30 days ago: the GCC register has the current status.",
+    assert [a["href"] for a in soup.select(".results a.registration")] == [
+        "https://register.example/9123",
+        "https://www.hcpc-uk.org/check-the-register/professional-registration-detail/"
+        "?query=PH900123&profession=PH",
+        "https://register.example/04567",
+        "https://register.example/09568",
     ]
-    assert [(a.get_text(), a["href"]) for a in soup.select(".results .register-link a")] == [
-        ("See Ada Example on the GOsC register", "https://register.example/9123"),
-        (
-            "See Cara Example on the HCPC register",
-            "https://www.hcpc-uk.org/check-the-register/professional-registration-detail/"
-            "?query=PH900123&profession=PH",
-        ),
-        ("See Dev Example on the GCC register", "https://register.example/04567"),
-        ("See Eve Example on the GCC register", "https://register.example/09568"),
+    # What is the same on every card is said once, after the list.
+    assert texts(soup, ".about-statuses") == [
+        "Each status is a copy of what the practitioner's register (HCPC, GOsC or GCC) showed "
+        "when we last checked it. The register is the authority: follow a status to see its "
+        "current entry. A check more than 30 days old may be out of date."
     ]
+    assert "The register said" not in soup.get_text()
+
+
+def test_a_card_shows_name_distance_address_phone_and_what_the_practice_offers(client, leeds):
+    soup = page(client, "/search?postcode=LS6+2AB&miles=5")
+    first = soup.select_one(".results > li")
+    assert texts(first, "p") == [
+        "0.2 miles (0.4 km) away",
+        "1 Test Street, Leeds, LS6 3AA",
+        "Phone: 01632 960001",
+        "Home visits · Welsh spoken",
+    ]
+    assert [a["href"] for a in first.select(".phone a")] == ["tel:01632960001"]
+
+
+def test_a_registration_doubted_by_a_later_check_says_so_on_its_line(client, data_dir):
+    load(data_dir)
+    database = db.open_main(data_dir)
+    with database.conn:
+        database.execute(
+            "update registrations set reason = ? where registration_number = '9123'",
+            ("the register's page said something we do not recognise",),
+        )
+    database.close()
+    soup = page(client, "/search?postcode=LS6+2AB&miles=5")
+    assert texts(soup, ".results .practitioners li")[0] == (
+        "Ada Example , osteopath: Registered · GOsC 9123 · checked 3 days ago "
+        "(a later check could not confirm this)"
+    )
 
 
 def test_filters_keep_their_choices_and_narrow_the_list(client, leeds):
@@ -267,10 +301,11 @@ def test_the_practice_page_shows_contact_access_and_everyone_there(client, leeds
     assert texts(soup, ".distance") == ["0.3 miles (0.5 km) from LS6 2AB"]
     assert texts(soup, "address") == ["1 Test Street Leeds LS6 1AA"]
     assert texts(soup, ".contact li") == ["Phone: 01632 960001"]
-    assert texts(soup, ".features li") == ["Home visits", "Languages other than English: Welsh"]
-    assert texts(soup, ".practitioner") == [
-        "Cara Example , physiotherapist (HCPC registration number PH900123)",
-        "Dev Example , chiropractor (GCC registration number 04567)",
+    assert texts(soup, ".features") == ["Home visits · Welsh spoken"]
+    assert texts(soup, ".practitioners li") == [
+        "Cara Example , physiotherapist: Not yet verified · HCPC PH900123",
+        "Dev Example , chiropractor: Registered with conditions: “Conditions of practice” · "
+        "GCC 04567 · checked 45 days ago (may be out of date)",
     ]
     assert [a["href"] for a in soup.select("a.back-link")] == ["/search?postcode=LS6+2AB&miles=5"]
 
@@ -411,8 +446,7 @@ def test_a_practice_website_is_a_link_only_when_it_is_an_http_address(
     practice_id = database.execute("select id from practices where key = 't:1'").fetchone()[0]
     database.close()
 
-    for url in (f"/practices/{practice_id}", "/search?postcode=LS6+3AA&miles=1"):
-        soup = page(client, url)
-        item = next(li for li in soup.select(".contact li") if li.get_text().startswith("Web"))
-        links = [a["href"] for a in item.select("a")]
-        assert (links, item.get_text()) == ([href] if href else [], f"Website: {shown}")
+    soup = page(client, f"/practices/{practice_id}")  # results cards show no website
+    item = next(li for li in soup.select(".contact li") if li.get_text().startswith("Web"))
+    links = [a["href"] for a in item.select("a")]
+    assert (links, item.get_text()) == ([href] if href else [], f"Website: {shown}")

@@ -1,13 +1,38 @@
-"""The search pages in a real headless Chromium: axe-core's WCAG 2.2 AA check, and a search
-done with the keyboard alone (JavaScript plays no part: the pages carry none)."""
+"""The search pages in a real headless Chromium: axe-core's WCAG 2.2 AA check with the map on
+and off, the map's markers, a search done with the keyboard alone, and what a phone's first
+screen shows. The map's tiles point at a closed port of 127.0.0.1 (no tiles reachable, as on
+this network and in CI): the markers must show on a plain background all the same."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 from browser import assert_accessible, csp_violations
 from test_pages_search import load
 
+from finder import create_app, db
+from finder.directory import demo
+
 pytestmark = pytest.mark.browser
+
+NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # port 9 (discard): nothing answers
+
+
+@pytest.fixture(params=[NO_TILES, ""], ids=["map", "no map"])
+def map_tiles(request):
+    return request.param
+
+
+@pytest.fixture
+def app(data_dir, request):
+    tiles = (
+        request.getfixturevalue("map_tiles") if "map_tiles" in request.fixturenames else NO_TILES
+    )
+    return create_app(
+        {"TESTING": True, "DATA_DIR": str(data_dir), "SECRET_KEY": "test", "MAP_TILES": tiles}
+    )
 
 
 @pytest.fixture
@@ -31,7 +56,7 @@ def leeds(data_dir):
         "/practices/2?postcode=LS6+2AB&miles=5",
     ],
 )
-def test_search_pages_pass_the_axe_check(browser, live_server, leeds, path):
+def test_search_pages_pass_the_axe_check(browser, live_server, leeds, map_tiles, path):
     assert_accessible(browser, live_server + path)
 
 
@@ -63,10 +88,105 @@ def test_a_person_can_search_and_page_with_the_keyboard_alone(browser, live_serv
     browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)  # -> Physiotherapist
     browser.switch_to.active_element.send_keys(Keys.ARROW_DOWN)  # -> Osteopath
     browser.switch_to.active_element.send_keys(Keys.TAB)  # to the distance
-    browser.switch_to.active_element.send_keys(Keys.TAB)  # to the button
+    for _ in range(5):  # past the filters: three boxes and the language, to the button
+        browser.switch_to.active_element.send_keys(Keys.TAB)
     assert browser.switch_to.active_element.text == "Search"
     browser.switch_to.active_element.send_keys(Keys.ENTER)
     WebDriverWait(browser, 10).until(lambda b: "/search?" in b.current_url)
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".results .practice-name")]
     assert names == ["Headingley Osteopaths"]
     assert "profession=osteopath" in browser.current_url
+
+
+def markers(browser) -> list[str]:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon.map-origin")
+    )
+    found = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon.map-marker")
+    return [marker.get_attribute("aria-label") for marker in found]
+
+
+@pytest.mark.parametrize(
+    ("path", "names"),
+    [
+        (
+            "/search?postcode=LS6+2AB&miles=5",
+            ["Headingley Osteopaths", "Hyde Park Physiotherapy", "City Chiropractic"],
+        ),
+        ("/search?postcode=LS1+4DY&profession=osteopath&miles=1", ["Headingley Osteopaths"]),
+    ],
+)
+def test_the_map_has_a_marker_for_each_result_and_one_for_the_postcode(
+    browser, live_server, leeds, path, names
+):
+    from selenium.webdriver.common.by import By
+
+    csp_violations(browser)
+    browser.get(live_server + path)
+    assert markers(browser) == [f"{n}. {name}" for n, name in enumerate(names, start=1)]
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".map-origin")) == 1
+    section = browser.find_element(By.CSS_SELECTOR, ".results-map")
+    assert section.is_displayed()
+    assert section.size["height"] > 200  # drawn, though no tile arrives
+    assert csp_violations(browser) == []
+
+
+@pytest.mark.parametrize("map_tiles", [""], ids=["no map"])
+def test_with_the_map_off_the_page_has_no_map_and_no_script(browser, live_server, leeds, map_tiles):
+    from selenium.webdriver.common.by import By
+
+    browser.get(live_server + "/search?postcode=LS6+2AB&miles=5")
+    assert browser.find_elements(By.CSS_SELECTOR, ".results-map, script") == []
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".results > li")) == 3
+
+
+def test_keyboard_users_can_skip_the_map(browser, live_server, leeds):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(live_server + "/search?postcode=LS6+2AB&miles=5")
+    markers(browser)
+    last_card_link = browser.find_elements(By.CSS_SELECTOR, ".results a")[-1]
+    last_card_link.send_keys(Keys.TAB)  # the next stop after the list: the skip link
+    skip = browser.switch_to.active_element
+    assert (skip.text, skip.get_attribute("class")) == ("Skip the map", "skip-map")
+    skip.send_keys(Keys.ENTER)
+    assert browser.switch_to.active_element.get_attribute("id") == "about-statuses"
+
+
+@pytest.fixture
+def busy(data_dir, postcode_db_path):
+    """The sample directory, and the postcode of a sample practice with a full page around it."""
+    database = db.open_main(data_dir)
+    demo.load_sample(database, postcode_db_path, 3000, seed=5)
+    database.close()
+    return "LS1 4DY"
+
+
+@pytest.mark.parametrize("map_tiles", [NO_TILES], ids=["map"])
+def test_a_phone_shows_at_least_two_whole_practice_cards_on_its_first_screen(
+    browser, live_server, busy, map_tiles, tmp_path
+):
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    try:
+        browser.get(live_server + f"/search?postcode={busy.replace(' ', '+')}&miles=10")
+        boxes = browser.execute_script(
+            "return [window.innerWidth, window.innerHeight, "
+            "[...document.querySelectorAll('.results > li')].map(card => {"
+            "  const box = card.getBoundingClientRect(); return [box.top, box.bottom]; })];"
+        )
+        folder = Path(os.environ.get("FINDER_SCREENSHOTS") or tmp_path)
+        browser.save_screenshot(str(folder / "results-390x844.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    width, height, cards = boxes
+    assert (width, height) == (390, 844)
+    assert len(cards) == 20  # a busy postcode: a full page
+    whole = [top for top, bottom in cards if top >= 0 and bottom <= height]
+    assert len(whole) >= 2, f"only {len(whole)} whole cards on the first screen: {cards[:3]}"

@@ -8,16 +8,16 @@ every template `registers` (in the vocabulary's order), `outcome_headlines` and
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request, url_for
 
 from finder import search, times
 from finder.directory import SAMPLE_SOURCE, listings
 from finder.registrations import write_csv
-from finder.vocabulary import OUTCOME_BADGES, OUTCOME_HEADLINES, REGISTER, REGISTERS, base_urls
+from finder.vocabulary import OUTCOME_HEADLINES, REGISTER, REGISTERS, base_urls
+from finder.web.cards import STALE_AFTER_DAYS
 
-STALE_AFTER_DAYS = 30  # a search badge older than this points to the register
 NAME_MATCH_LABELS = {
     "exact": "Matches",
     "probable": "Probably the same person",
@@ -35,8 +35,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(utc_time, "utc_time")
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(distance_text, "distance")
-    app.add_template_global(registration_badge, "registration_badge")
     app.add_template_global(is_sample, "is_sample")
+    app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_global(STALE_AFTER_DAYS, "stale_after_days")
     app.context_processor(words)
 
 
@@ -95,50 +96,18 @@ def is_sample(practice: listings.Practice) -> bool:
     return practice.source == SAMPLE_SOURCE
 
 
-def registration_badge(practitioner: listings.Practitioner) -> dict:
-    """What a results card says about one registration: badge text, its class, any warning."""
-    state = practitioner.registration
-    register = practitioner.register_name
-    badge = {
-        "label": OUTCOME_BADGES.get(state.outcome, OUTCOME_BADGES["unknown"]),
-        "outcome": state.outcome or "unverified",
-        "checked": None,
-        "note": None,
-        "url": practitioner.register_url(request_base_urls()),
-        "register": register,
-    }
-    if state.outcome is None:
-        badge["note"] = (
-            f"We have not checked this registration yet: check it on the {register} register."
-        )
-        return badge
-    checked = _parse_time(state.checked_at)
-    if checked is None:
-        badge["note"] = "We do not know when this was checked."
-        return badge
-    days = (datetime.now(UTC) - checked).days
-    badge["checked"] = {"iso": state.checked_at, "ago": _ago(days)}
-    if days > STALE_AFTER_DAYS:
-        badge["note"] = (
-            f"Last checked more than {STALE_AFTER_DAYS} days ago: the {register} "
-            "register has the current status."
-        )
-    return badge
+_FIXED_URLS: dict[tuple, str] = {}
 
 
-def _parse_time(text: str | None) -> datetime | None:
-    try:
-        return times.parse(text or "")
-    except ValueError:
-        return None
-
-
-def _ago(days: int) -> str:
-    if days <= 0:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    return f"{days} days ago"
+def fixed_url(endpoint: str, **values) -> str:
+    """url_for for an address that is the same on every request (a static file, a page with
+    no parameters), worked out once: url_for costs about 10 µs, and a results page has a
+    dozen such links (the layout's, the form's, the map's files)."""
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    url = _FIXED_URLS.get(key)
+    if url is None:
+        url = _FIXED_URLS[key] = url_for(endpoint, **values)
+    return url
 
 
 def csv_download(rows: list[dict], filename: str) -> Response:

@@ -1,30 +1,31 @@
-"""Patient search: the results page, the practice page and GET /api/v1/search.
+"""Patient search pages: the results page (with its filters and map) and the practice page.
 
-Thin: finder.search does the work, finder.web.presenters the badges and distances on the
-cards. The pages take distances in miles (what people in the UK think in), the API in km.
-Everything is a GET link or a GET form, so it works without JavaScript and every page of
-results has its own address.
+Thin: finder.search does the work, finder.web.cards what each practice card says; the API's
+search is in finder.web.api. The pages take distances in miles (what people in the UK think
+in). Everything is a GET link or a GET form, so it works without JavaScript and every page of
+results has its own address; the map (static/map.js) only adds to the list.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+import functools
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, render_template, request
+from markupsafe import Markup
 
 from finder import search, selfref
 from finder.directory import listings
 from finder.errors import InvalidInput, NotCovered, NotFound
 from finder.vocabulary import KM_PER_MILE, PROFESSION_LABELS, PROFESSIONS
-from finder.web.presenters import request_base_urls
+from finder.web import cards
+from finder.web.presenters import fixed_url, request_base_urls
 from finder.web.requests_db import reader_db, reader_handles, reader_postcodes
 
 bp = Blueprint("search", __name__)
-api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
 
 MILES = (1, 3, 5, 10, 25, 50)  # the distance choices on the form
 DEFAULT_MILES = 10
-
-
-# --- the pages -----------------------------------------------------------------------------
 
 
 @bp.app_context_processor
@@ -33,8 +34,30 @@ def search_form_context() -> dict:
     return {
         "miles_choices": MILES,
         "profession_labels": PROFESSION_LABELS,
-        "search_defaults": {"postcode": "", "profession": "", "miles": DEFAULT_MILES},
+        "language_options": language_options,
+        "search_defaults": {
+            "postcode": "",
+            "profession": "",
+            "miles": DEFAULT_MILES,
+            "filters": search.SearchFilters(),
+        },
     }
+
+
+def language_options(selected: str | None) -> Markup:
+    """The language select's options: any, then the languages some practice speaks."""
+    return _options(tuple(search.languages_offered(reader_db())), selected or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _options(choices: tuple[tuple[str, str], ...], selected: str) -> Markup:
+    """Made once for each list and choice: forty options cost a search form more than the
+    rest of it."""
+    options = [Markup('<option value="">Any language</option>')]
+    for code, name in choices:
+        chosen = Markup(" selected") if code == selected else ""
+        options.append(Markup('<option value="{}"{}>{}</option>').format(code, chosen, name))
+    return Markup("\n").join(options)
 
 
 class FieldError(InvalidInput):
@@ -61,7 +84,23 @@ def form_values(args) -> dict:
         "postcode": args.get("postcode", ""),
         "profession": profession if profession in PROFESSIONS else "",
         "miles": miles if miles in MILES else DEFAULT_MILES,
+        "filters": read_filters(args)[0],
     }
+
+
+FILTERS = ("home_visits", "wheelchair_access", "language", "registered_only")
+
+
+def read_filters(args) -> tuple[search.SearchFilters, FieldError | None]:
+    """The filters as the form shows them back (each one that is right), and the first that
+    is wrong (only a hand-edited address has one: the form cannot send it)."""
+    chosen, wrong = {}, None
+    for name in FILTERS:
+        try:
+            chosen[name] = getattr(search.SearchFilters.from_params({name: args.get(name)}), name)
+        except InvalidInput as error:
+            wrong = wrong or FieldError(error.message, name)
+    return search.SearchFilters(**chosen), wrong
 
 
 def _check_choices(args) -> None:
@@ -76,6 +115,9 @@ def _check_choices(args) -> None:
         )
     if args.get("page") and whole_number(args["page"]) is None:
         raise FieldError("The page number must be a whole number, such as 2.", "page")
+    wrong = read_filters(args)[1]
+    if wrong:
+        raise wrong
 
 
 @bp.get("/search")
@@ -91,6 +133,7 @@ def results():
             [values["profession"]] if values["profession"] else [],
             values["miles"] * KM_PER_MILE,
             _page_number(request.args.get("page")),
+            filters=values["filters"],
         )
         found = search.search_postcode(*reader_handles(), query)
     except (InvalidInput, NotFound, NotCovered) as error:
@@ -98,6 +141,12 @@ def results():
         return render_template(
             "search_results.html", error=error.message, error_field=field, found=None, **context
         ), error.status
+    # The practice pages' address with the search's query, so each can link back; built once
+    # a page, not once a card (url_for costs more than the rest of a card's link).
+    query_string = urlencode(_search_args(values, found.results.page))
+    link = fixed_url("search.practice", practice_id=0).removesuffix("0") + "{id}?" + query_string
+    base_urls, now = request_base_urls(), cards.this_hour()
+    first = (found.results.page - 1) * found.results.per_page + 1  # the list's first number
     return render_template(
         "search_results.html",
         error=None,
@@ -105,7 +154,11 @@ def results():
         location=found.location,
         selfref=_selfref_answer(found),
         page_url=lambda page: _results_url(values, page),
-        link_args=_search_args(values, found.results.page),
+        cards=cards.cards_html(found.results.hits, link, base_urls, first, now=now),
+        nearest_cards=cards.cards_html(
+            found.nearest_outside, link, base_urls, heading="h3", now=now
+        ),
+        map_tiles=current_app.config["MAP_TILES"],
         **context,
     )
 
@@ -120,13 +173,14 @@ def _search_args(values: dict, page: int) -> dict:
     """The query of a results page: every choice the user made (1 mile included), and the
     page from 2 on. A practice page carries them too, for its link back."""
     args = {name: values[name] for name in ("postcode", "profession", "miles") if values[name]}
+    args.update(values["filters"].to_params())
     if page > 1:
         args["page"] = page
     return args
 
 
 def _results_url(values: dict, page: int) -> str:
-    return url_for("search.results", **_search_args(values, page))
+    return f"{fixed_url('search.results')}?{urlencode(_search_args(values, page))}"
 
 
 def _selfref_answer(found: search.PostcodeSearch) -> dict | None:
@@ -154,37 +208,15 @@ def practice(practice_id: int):
             distance = None  # a bad postcode in the link only costs the distance line
     page = _page_number(request.args.get("page"))
     back = _results_url(values, page) if values["postcode"] else None
-    return render_template("practice.html", hit=hit, distance=distance, origin=origin, back=back)
-
-
-# --- the API -------------------------------------------------------------------------------
-
-
-@api_bp.get("/search")
-def api_search():
-    args = request.args
-    if not args.get("postcode", "").strip():
-        raise InvalidInput(
-            "postcode is required, for example ?postcode=LS6+2AB.", code="invalid_parameter"
-        )
-    query = search.Query.from_params(
-        args.get("postcode"),
-        args.getlist("profession"),
-        _api_number(args, "radius_km", search.MAX_RADIUS_KM),
-        _api_number(args, "page", search.MAX_PAGE),
-        _api_number(args, "per_page", search.MAX_PER_PAGE),
+    people = cards.people_html(
+        cards.person_lines(hit.practitioners, request_base_urls(), cards.this_hour())
     )
-    found = search.search_postcode(*reader_handles(), query)
-    return jsonify(found.to_dict(request_base_urls()))
-
-
-def _api_number(args, name: str, most) -> str | None:
-    """A numeric parameter as sent, for Query.from_params to range-check, once it is plain
-    ASCII of a sane length: "²" or a 400-digit page is a 400 naming it, never a 500."""
-    raw = args.get(name)
-    if raw is None or not raw.strip():
-        return raw
-    if not raw.isascii() or len(raw.strip()) > 20:
-        kind = "number from more than 0" if name == "radius_km" else "whole number from 1"
-        raise InvalidInput(f"{name} must be a {kind} to {most:g}.", code="invalid_parameter")
-    return raw
+    return render_template(
+        "practice.html",
+        hit=hit,
+        people=people,
+        features=cards.features_text(hit.practice.features),
+        distance=distance,
+        origin=origin,
+        back=back,
+    )

@@ -2,7 +2,8 @@
 
 - Security headers on every answer (pages, API, errors, static files): a strict
   Content-Security-Policy (our own files only, no inline script or style: the pages need
-  neither; images also from the map tiles' host, FINDER_MAP_TILES), no MIME sniffing, no framing, a referrer that does not leak our URLs' queries
+  neither; images also from the map tiles' host, FINDER_MAP_TILES), no MIME sniffing, no
+  framing, a referrer that does not leak our URLs' queries
   (a searched postcode) to other sites.
 - The session cookie (it holds the CSRF secret) is SameSite=Lax, HttpOnly, and Secure when
   FINDER_HTTPS says visitors come over HTTPS.
