@@ -41,7 +41,7 @@ from finder.config import default_data_dir  # noqa: E402
 from finder.directory import demo  # noqa: E402
 from finder.errors import FinderError  # noqa: E402
 from finder.places import postcodes  # noqa: E402
-from finder.search import spatial  # noqa: E402
+from finder.search import near, spatial  # noqa: E402
 
 RADII_KM = (5, 10, 25)
 
@@ -87,11 +87,11 @@ def _parses(postcode: str) -> bool:
 
 
 def naive_scan(database, lat: float, lon: float, radius_km: float, per_page: int = 20):
-    """The baseline: every practice, the exact distance for each, then sort and count."""
+    """The baseline: every practice patients may see (one with a practitioner shown: its
+    point's professions are not 0), the exact distance for each, then sort and count."""
     hits = []
     for pid, plat, plon in database.execute(
-        "select id, latitude, longitude from practices where retired_at is null "
-        "and latitude is not null"
+        "select id, latitude, longitude from practice_points where professions != 0"
     ):
         distance = search.distance_km(lat, lon, plat, plon)
         if distance <= radius_km:
@@ -166,7 +166,7 @@ FILTERED = {
 
 
 def filtered(database, centres) -> list[tuple[str, float, float, float]]:
-    """(filters, median ms, unfiltered median ms, median share of the results kept)."""
+    """(filters, median ms, unfiltered median ms, share of the results kept over 50 searches)."""
     rows = []
     for name, filters in FILTERED.items():
         search.search_near(database, 53.8, -1.55, 10, None, 1, 20, filters)  # read the times
@@ -175,21 +175,19 @@ def filtered(database, centres) -> list[tuple[str, float, float, float]]:
             lambda la, lo, f=filters: search.search_near(database, la, lo, 10, None, 1, 20, f),
             centres,
         )
-        kept = [
-            search.search_near(database, lat, lon, 10, None, 1, 20, filters).total
-            / max(1, search.search_near(database, lat, lon, 10).total)
-            for _, lat, lon in centres[:50]
-        ]
-        rows.append(
-            (name, statistics.median(only), statistics.median(plain), statistics.median(kept))
-        )
+        sample = centres[:50]
+        kept = sum(
+            search.search_near(database, la, lo, 10, None, 1, 20, filters).total
+            for _, la, lo in sample
+        ) / max(1, sum(search.search_near(database, la, lo, 10).total for _, la, lo in sample))
+        rows.append((name, statistics.median(only), statistics.median(plain), kept))
     return rows
 
 
 def reread_confirmed_ms(database, repeats: int = 3) -> float:
     """Median ms to re-read the confirmation times after a check changed them: what the first
     "registered only" search after a check pays (other searches do not)."""
-    index = search.point_index(database)
+    index = near.point_index(database)
     spent = []
     for _ in range(repeats):
         started = time.perf_counter()

@@ -49,14 +49,15 @@ FEATURE_BITS = {"home_visits": 1, "wheelchair_access": 2}  # practice_points.fea
 def confirmed_times(db: sqlite_utils.Database) -> tuple[int, int, list[tuple]]:
     """(change token, confirmed token, rows): for every practice practice_points() reads,
     (id, and for each profession in PROFESSIONS order the newest check in Unix seconds that
-    confirmed a practitioner of it there, or None). One transaction, so both tokens label
+    confirmed a practitioner of it there, or -1). One transaction, so both tokens label
     these rows."""
     with _snapshot(db):
         token, confirmed = db.execute(
             "select token, confirmed_token from directory_version"
         ).fetchone()
         rows = db.execute(
-            "select id, physiotherapist_confirmed, osteopath_confirmed, chiropractor_confirmed "
+            "select id, coalesce(physiotherapist_confirmed, -1), "
+            "coalesce(osteopath_confirmed, -1), coalesce(chiropractor_confirmed, -1) "
             "from practice_points where professions != 0"
         ).fetchall()
     return token, confirmed, rows

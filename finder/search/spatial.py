@@ -147,18 +147,16 @@ class PointIndex:
         """The codes of the languages some practice here speaks."""
         return tuple(code for code, speaks in self._speaks.items() if speaks.any())
 
-    def aligned(self, rows: Sequence[tuple]) -> np.ndarray:
-        """(id, value, value...) rows as an array in this index's row order, None as -1; a
-        row for an id not here is left out, a row missing is all -1."""
-        width = len(rows[0]) - 1 if rows else 1
-        out = np.full((self.size, width), -1, dtype=np.int64)
-        if rows and self.size:
-            ids = np.asarray([row[0] for row in rows], dtype=np.int64)
-            values = np.asarray([[-1 if v is None else v for v in row[1:]] for row in rows])
+    def aligned(self, rows: Sequence[tuple[int, ...]]) -> np.ndarray:
+        """(id, value, value...) rows of whole numbers as an array in this index's row order;
+        a row for an id not here is left out, a row missing is all -1."""
+        table = np.array(rows, dtype=np.int64) if len(rows) else np.empty((0, 2), np.int64)
+        out = np.full((self.size, table.shape[1] - 1), -1, dtype=np.int64)
+        if len(table) and self.size:
             sorted_ids = self._ids[self._by_id]
-            at = np.minimum(sorted_ids.searchsorted(ids), self.size - 1)
-            here = sorted_ids[at] == ids
-            out[self._by_id[at[here]]] = values[here]
+            at = np.minimum(sorted_ids.searchsorted(table[:, 0]), self.size - 1)
+            here = sorted_ids[at] == table[:, 0]
+            out[self._by_id[at[here]]] = table[here, 1:]
         out.flags.writeable = False
         return out
 
