@@ -450,3 +450,23 @@ def test_a_practice_website_is_a_link_only_when_it_is_an_http_address(
     item = next(li for li in soup.select(".contact li") if li.get_text().startswith("Web"))
     links = [a["href"] for a in item.select("a")]
     assert (links, item.get_text()) == ([href] if href else [], f"Website: {shown}")
+
+
+def test_a_card_shows_a_new_check_at_once_though_cards_are_kept(client, data_dir):
+    load(data_dir)
+    before = texts(page(client, "/search?postcode=LS6+2AB&miles=5"), ".practitioners li")
+    database = db.open_main(data_dir)
+    with database.conn:
+        database.execute(
+            "update registrations set outcome = 'restricted', status_raw = 'Interim order', "
+            "checked_at = ? where registration_number = '9123'",
+            (stamp(0),),
+        )
+    database.close()
+    after = texts(page(client, "/search?postcode=LS6+2AB&miles=5"), ".practitioners li")
+    assert before[0] == "Ada Example , osteopath: Registered · GOsC 9123 · checked 3 days ago"
+    assert after[0] == (
+        "Ada Example , osteopath: Registered with conditions: “Interim order” · GOsC 9123 · "
+        "checked today"
+    )
+    assert after[1:] == before[1:]

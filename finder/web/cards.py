@@ -15,9 +15,10 @@ STALE_AFTER_DAYS, and a later check that could not confirm the state.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 from markupsafe import Markup, escape
@@ -28,6 +29,8 @@ from finder.vocabulary import LANGUAGES, OUTCOME_BADGES, REGISTER_NAMES
 
 # A check older than this may be out of date; the same age stops confirming a registration.
 STALE_AFTER_DAYS = search.CONFIRMED_WITHIN_DAYS
+# Where a listed practitioner's row holds the check time.
+_CHECKED_AT = len(listings.PRACTITIONER_FIELDS) + listings.REGISTRATION_FIELDS.index("checked_at")
 
 
 # A card: its first lines change with the search (number, link, distance), the rest (its
@@ -72,16 +75,16 @@ def cards_html(
     base_urls: Mapping[str, str],
     first: int = 1,
     heading: str = "h2",
-    now: datetime | None = None,
+    clock: Clock | None = None,
 ) -> Markup:
     """The cards of `hits`, numbered from `first`. `link` is the practice page's address with
     `{id}` where the practice's id goes (and the search's query after it, so the practice
-    page can link back). `now` is what check ages count from (this_hour())."""
-    now = now or this_hour()
-    context = f"{now.isoformat()} {sorted(base_urls.items())}"
+    page can link back). `clock`: when the page is made (make_clock())."""
+    clock = clock or make_clock()
+    context = f"{clock.hour.isoformat()} {sorted(base_urls.items())}"
     made = []
     for n, hit in enumerate(hits, start=first):
-        coordinates, name, sample, body = _card_parts(hit, base_urls, now, context)
+        coordinates, name, sample, body = _card_parts(hit, base_urls, clock, context)
         made.append(
             CARD.format(
                 id=hit.practice_id,
@@ -108,23 +111,32 @@ MAX_KEPT_CARDS = 10_000
 
 
 def _card_parts(
-    hit: listings.Hit, base_urls: Mapping[str, str], now: datetime, context: str
+    hit: listings.Hit, base_urls: Mapping[str, str], clock: Clock, context: str
 ) -> tuple[str, str, str, str]:
     """(the data-lat/data-lon attributes, the name, the sample badge, the body), escaped."""
+    # Which checks are out of date is part of the key, to the second: the registered_only
+    # filter counts them so, and a card must agree with it (ISO times compare as text).
+    old = [(row[_CHECKED_AT] or "") < clock.fresh_since for row in hit.practitioner_rows]
     key = orjson.dumps(
-        [hit.practice_id, hit.practice_source, hit.practice_fields, hit.practitioner_rows, context]
+        [hit.practice_id, hit.practice_source, hit.practice_fields, hit.practitioner_rows, old]
+        + [context]
     )
     parts = _PARTS.get(key)
     if parts is None:
-        parts = _make_parts(hit, base_urls, now)
+        parts = _make_parts(hit, base_urls, clock)
         if len(_PARTS) >= MAX_KEPT_CARDS:
             _PARTS.clear()
         _PARTS[key] = parts
     return parts
 
 
+def forget_cards() -> None:
+    """Drop every kept card (the benchmark measures pages made from nothing too)."""
+    _PARTS.clear()
+
+
 def _make_parts(
-    hit: listings.Hit, base_urls: Mapping[str, str], now: datetime
+    hit: listings.Hit, base_urls: Mapping[str, str], clock: Clock
 ) -> tuple[str, str, str, str]:
     practice = hit.practice
     located = practice.latitude is not None and practice.longitude is not None
@@ -139,7 +151,7 @@ def _make_parts(
         address=escape(address),
         phone=phone,
         features=FEATURES.format(features=escape(features)) if features else "",
-        people=people_html(person_lines(hit.practitioners, base_urls, now)),
+        people=people_html(person_lines(hit.practitioners, base_urls, clock)),
     )
     coordinates = (
         COORDINATES.format(latitude=practice.latitude, longitude=practice.longitude)
@@ -171,10 +183,22 @@ def person_html(p: PersonLine) -> str:
     )
 
 
-def this_hour() -> datetime:
-    """Now, to the hour: what "checked 3 days ago" is counted from, so a card stays the same
-    for an hour and can be kept (_PARTS)."""
-    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """When a page is made: the hour that "checked 3 days ago" counts from (so a card stays
+    the same for an hour and can be kept, _PARTS), and the oldest check time that is not out
+    of date, to the second, as the registered_only filter counts it."""
+
+    hour: datetime
+    fresh_since: str  # a stored timestamp: compared with checked_at as text
+
+
+def make_clock(now: datetime | None = None) -> Clock:
+    now = now or datetime.now(UTC)
+    return Clock(
+        now.replace(minute=0, second=0, microsecond=0),
+        times.iso(now - timedelta(days=STALE_AFTER_DAYS)),
+    )
 
 
 def features_text(features: Mapping | None) -> str:
@@ -197,21 +221,21 @@ def _and(names: list[str]) -> str:
 
 
 def person_lines(
-    people: Sequence[listings.Practitioner], base_urls: Mapping[str, str], now: datetime
+    people: Sequence[listings.Practitioner], base_urls: Mapping[str, str], clock: Clock
 ) -> tuple[PersonLine, ...]:
-    return tuple(person_line(person, base_urls, now) for person in people)
+    return tuple(person_line(person, base_urls, clock) for person in people)
 
 
 def person_line(
-    person: listings.Practitioner, base_urls: Mapping[str, str], now: datetime
+    person: listings.Practitioner, base_urls: Mapping[str, str], clock: Clock
 ) -> PersonLine:
     state = person.registration
     outcome = state.outcome
     status = OUTCOME_BADGES.get(outcome, OUTCOME_BADGES["unknown"])
-    if outcome not in (None, "registered") and state.status_raw:
+    if outcome not in (None, "registered") and _adds_to(status, state.status_raw):
         status += f": “{state.status_raw}”"  # a restriction, or what was unclear, in its words
     checked = _parse_time(state.checked_at) if outcome else None
-    days = (now - checked).days if checked else None
+    days = (clock.hour - checked).days if checked else None
     return PersonLine(
         name=person.name,
         profession=person.profession,
@@ -220,12 +244,25 @@ def person_line(
         reference=f"{REGISTER_NAMES[person.register]} {person.registration_number}",
         checked_iso=state.checked_at if checked else None,
         checked_ago=_ago(days) if days is not None else None,
-        warning=_warning(outcome, days, getattr(state, "reason", None)),
-        url=person.register_url(base_urls),
+        warning=_warning(outcome, days, state.reason, (state.checked_at or "") < clock.fresh_since),
+        url=state.source_url
+        or _entry_url(person.register, person.registration_number, base_urls.get(person.register)),
     )
 
 
-def _warning(outcome: str | None, days: int | None, reason: str | None) -> str | None:
+@functools.lru_cache(maxsize=100_000)
+def _entry_url(register: str, number: str, base_url: str | None) -> str:
+    """The register's page for a number never checked (the scrapers build it; a few µs)."""
+    return listings.register_entry_url(register, number, {register: base_url} if base_url else None)
+
+
+def _adds_to(label: str, words: str | None) -> bool:
+    """Whether the register's words say more than our label ("Registered with conditions"
+    says all of "Registered with conditions of practice")."""
+    return bool(words) and label.lower() not in words.lower()
+
+
+def _warning(outcome: str | None, days: int | None, reason: str | None, old: bool) -> str | None:
     """The doubt about a state, most serious first."""
     if outcome is None:
         return None  # the status says so: "Not yet verified"
@@ -233,7 +270,7 @@ def _warning(outcome: str | None, days: int | None, reason: str | None) -> str |
         return "a later check could not confirm this"
     if days is None:
         return "we do not know when this was checked"
-    if days > STALE_AFTER_DAYS:
+    if old:
         return "may be out of date"
     return None
 

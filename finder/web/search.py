@@ -145,7 +145,7 @@ def results():
     # a page, not once a card (url_for costs more than the rest of a card's link).
     query_string = urlencode(_search_args(values, found.results.page))
     link = fixed_url("search.practice", practice_id=0).removesuffix("0") + "{id}?" + query_string
-    base_urls, now = request_base_urls(), cards.this_hour()
+    base_urls, clock = request_base_urls(), cards.make_clock()
     first = (found.results.page - 1) * found.results.per_page + 1  # the list's first number
     return render_template(
         "search_results.html",
@@ -154,9 +154,9 @@ def results():
         location=found.location,
         selfref=_selfref_answer(found),
         page_url=lambda page: _results_url(values, page),
-        cards=cards.cards_html(found.results.hits, link, base_urls, first, now=now),
+        cards=cards.cards_html(found.results.hits, link, base_urls, first, clock=clock),
         nearest_cards=cards.cards_html(
-            found.nearest_outside, link, base_urls, heading="h3", now=now
+            found.nearest_outside, link, base_urls, heading="h3", clock=clock
         ),
         map_tiles=current_app.config["MAP_TILES"],
         **context,
@@ -209,7 +209,7 @@ def practice(practice_id: int):
     page = _page_number(request.args.get("page"))
     back = _results_url(values, page) if values["postcode"] else None
     people = cards.people_html(
-        cards.person_lines(hit.practitioners, request_base_urls(), cards.this_hour())
+        cards.person_lines(hit.practitioners, request_base_urls(), cards.make_clock())
     )
     return render_template(
         "practice.html",
