@@ -243,12 +243,16 @@ def link_practitioner(
 
 
 def unlink_practitioners(db: sqlite_utils.Database, links: Iterable[tuple[str, str, str]]) -> None:
-    """Say that practitioners no longer work at practices: (practice key, register, number)."""
+    """Say that practitioners no longer work at practices: (practice key, register, number).
+    A practitioner who has left their register (retired) keeps the record of where they
+    worked: their links stay (they are never shown to patients)."""
     with database.atomic(db):
         db.conn.executemany(
             "delete from practice_practitioners where practice_id = "
             "(select id from practices where key = ?) and register = ? "
-            "and registration_number = ?",
+            "and registration_number = ? and not exists (select 1 from practitioners t "
+            "where t.register = practice_practitioners.register and t.registration_number = "
+            "practice_practitioners.registration_number and t.retired_at is not null)",
             list(links),
         )
 

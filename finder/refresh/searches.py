@@ -384,14 +384,11 @@ def _finish_walk(db, run_id: int, register: str, max_retire_share: float) -> Non
             [(run_id, register, "practice", key) for key in gone_practices]
             + [(run_id, register, "practitioner", "|".join(pair)) for pair in gone_practitioners],
         )
-        # Who works where: links of this register's practices that the walk did not show,
-        # but those of practitioners who left the register: they keep the record of where
-        # they worked (a retired practitioner is never shown to patients anyway).
+        # Who works where: links of this register's practices that the walk did not show.
         unseen_links = tx.conn.execute(
             f"""select p.key, l.register, l.registration_number
             from practice_practitioners l join practices p on p.id = l.practice_id
-            join practitioners t using (register, registration_number)
-            where p.source = ? and p.key in ({seen}) and t.retired_at is null
+            where p.source = ? and p.key in ({seen})
             and p.key || '|' || l.register || '|' || l.registration_number not in ({seen})""",
             (register, run_id, register, "practice", run_id, register, "link"),
         ).fetchall()
