@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
-from finder import db, directory
+from finder import create_app, db, directory
 
 
 def stamp(days_ago: int) -> str:
@@ -470,3 +472,52 @@ def test_a_card_shows_a_new_check_at_once_though_cards_are_kept(client, data_dir
         "checked today"
     )
     assert after[1:] == before[1:]
+
+
+def test_the_map_is_hidden_data_for_a_script_the_list_stays_the_page(client, leeds):
+    response = client.get("/search?postcode=LS6+2AB&miles=5")
+    soup = BeautifulSoup(response.data, "html.parser")
+    section = soup.select_one(".results-map")
+    assert section.has_attr("hidden")  # without JavaScript nothing of the map shows
+    assert (section["data-lat"], section["data-lon"], section["data-label"]) == (
+        "53.82221",
+        "-1.572257",
+        "LS6 2AB",
+    )
+    assert section["data-tiles"] == "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    points = [(li["data-n"], li["data-lat"], li["data-lon"]) for li in soup.select(".results > li")]
+    assert points == [
+        ("1", "53.820277", "-1.577001"),
+        ("2", "53.817859", "-1.574504"),
+        ("3", "53.795134", "-1.546664"),
+    ]
+    assert [s["src"] for s in soup.select("script")] == [
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/map.js",
+    ]
+    assert section.select_one("a.skip-map")["href"] == "#about-statuses"
+    assert (
+        "img-src 'self' data: https://tile.openstreetmap.org;"
+        in (response.headers["Content-Security-Policy"])
+    )
+
+
+def test_with_no_tiles_set_there_is_no_map(data_dir):
+    load(data_dir)
+    app = create_app({"TESTING": True, "DATA_DIR": str(data_dir), "MAP_TILES": ""})
+    response = app.test_client().get("/search?postcode=LS6+2AB&miles=5")
+    soup = BeautifulSoup(response.data, "html.parser")
+    assert soup.select(".results-map, script, link[href*=leaflet]") == []
+    assert len(soup.select(".results > li")) == 3
+    assert "img-src 'self' data:;" in response.headers["Content-Security-Policy"]
+
+
+def test_the_vendored_map_library_is_the_version_package_json_asks_for():
+    root = Path(__file__).resolve().parent.parent
+    wanted = json.loads((root / "package.json").read_text())["dependencies"]["leaflet"]
+    vendored = root / "static" / "vendor" / "leaflet"
+    assert f"Leaflet {wanted}" in (vendored / "leaflet.js").read_text()[:200]
+    assert (vendored / "LICENSE").read_text().startswith("BSD 2-Clause License")
+    installed = root / "node_modules" / "leaflet" / "dist" / "leaflet.js"
+    if installed.exists():  # after `make test` (npm ci): `make vendor` must have been run
+        assert installed.read_bytes() == (vendored / "leaflet.js").read_bytes()

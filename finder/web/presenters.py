@@ -8,6 +8,7 @@ every template `registers` (in the vocabulary's order), `outcome_headlines` and
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC
 
 from flask import Flask, Response, current_app, g, request, url_for
@@ -42,8 +43,9 @@ def init_app(app: Flask) -> None:
 
 
 def words() -> dict:
+    urls = request_base_urls()
     return {
-        "registers": [register_info(code) for code in REGISTERS],
+        "registers": [_register_info(code, urls[code]) for code in REGISTERS],
         "outcome_headlines": OUTCOME_HEADLINES,
         "name_match_labels": NAME_MATCH_LABELS,
     }
@@ -52,8 +54,14 @@ def words() -> dict:
 def register_info(code: str) -> dict:
     """One register as the pages name and link it; its address is a setting (tests point it
     at a fake register)."""
+    return _register_info(code, request_base_urls()[code])
+
+
+@functools.lru_cache(maxsize=64)
+def _register_info(code: str, home_url: str) -> dict:
+    """Made once for each address: every page gets the three (this context's `registers`).
+    Callers must not change it."""
     register = REGISTER[code]
-    home_url = request_base_urls()[code]
     return {
         "code": code,
         "name": register.full_name,

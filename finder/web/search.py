@@ -9,6 +9,7 @@ results has its own address; the map (static/map.js) only adds to the list.
 from __future__ import annotations
 
 import functools
+import time
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, render_template, request
@@ -45,8 +46,18 @@ def search_form_context() -> dict:
 
 
 def language_options(selected: str | None) -> Markup:
-    """The language select's options: any, then the languages some practice speaks."""
-    return _options(tuple(search.languages_offered(reader_db())), selected or "")
+    """The language select's options: any, then the languages some practice speaks (asked of
+    the directory at most once every LANGUAGES_KEPT_SECONDS: every results page has them)."""
+    folder = current_app.config["DATA_DIR"]
+    kept_at, offered = _languages.get(folder, (None, ()))
+    if kept_at is None or time.monotonic() - kept_at > LANGUAGES_KEPT_SECONDS:
+        offered = tuple(search.languages_offered(reader_db()))
+        _languages[folder] = (time.monotonic(), offered)
+    return _options(offered, selected or "")
+
+
+LANGUAGES_KEPT_SECONDS = 60.0  # a language new to the directory reaches the form this late
+_languages: dict[str, tuple[float, tuple]] = {}  # by data folder: (when asked, the languages)
 
 
 @functools.lru_cache(maxsize=256)
