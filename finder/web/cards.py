@@ -105,7 +105,8 @@ def cards_html(
 # The parts of each card that do not change with the search, by the practice's whole listing
 # (and the hour, and the registers' addresses): the same practices come back search after
 # search, and making a card costs several times more than looking it up. Any change to the
-# listing makes a new key; the whole store is dropped when full (a few MB a thousand cards).
+# listing makes a new key; the whole store is dropped when full (about 3 kB a card with its
+# key: 30 MB at most).
 _PARTS: dict[bytes, tuple[str, str, str, str]] = {}
 MAX_KEPT_CARDS = 10_000
 
