@@ -328,7 +328,7 @@ def test_the_command_line_counts_results_with_their_filters_in_words(runner, mad
         ("registered_only=yesplease", "registered_only must be 1 or 0"),
         ("language=xx", "language must be a language code such as cy (Welsh); 'xx' is not"),
         ("language=Welsh", "'Welsh' is not one we know (for Welsh, send cy)."),
-        ("language=en", "language must be a language code such as cy (Welsh); 'en' is not"),
+        ("language=en", "language must not be English: every practice in the directory works"),
     ],
 )
 def test_bad_filter_values_are_a_400_naming_the_parameter(client, query, message):
@@ -343,6 +343,7 @@ def test_bad_filter_values_are_a_400_naming_the_parameter(client, query, message
     [
         (["--language", "xx"], "--language must be a language code such as cy (Welsh); 'xx' is"),
         (["--language", "Polish"], "--language must be a language code such as cy (Welsh)"),
+        (["--language", "EN"], "--language must not be English: every practice in the directory"),
     ],
 )
 def test_bad_filter_values_on_the_command_line_are_one_line(runner, words, error):

@@ -95,6 +95,12 @@ def _language(raw) -> str | None:
         return None
     text = str(raw).strip().lower()
     code = text if text in LANGUAGES else None
+    if text in ("en", "english"):
+        raise InvalidInput(
+            "language must not be English: every practice in the directory works in it; leave "
+            "language out, or send another language's code such as cy (Welsh).",
+            code="invalid_parameter",
+        )
     if code is None:
         known = language_code(text)
         hint = f" (for {LANGUAGES[known]}, send {known})" if known else ""
