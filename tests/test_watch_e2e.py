@@ -23,6 +23,10 @@ INTERVAL = 0.04  # seconds between two requests to one register, for a fast test
 # How much later than it was sent a request may be logged by the fake (a new connection, a
 # thread started, a busy machine): the client spaces the starts of its requests.
 JITTER = 0.05
+# The spaced-out test: under a loaded machine a request's sending and logging can slip by a
+# tenth of a second or more, so its interval is long enough to tell that from no spacing.
+SPACED = 0.5
+SPACED_JITTER = 0.15
 HCPC = [f"PH2{i:05d}" for i in range(90)]
 GOSC = [str(5000 + i) for i in range(45)]
 GCC = [f"{3000 + i:05d}" for i in range(65)]
@@ -96,14 +100,16 @@ def run_once(runner, fake) -> tuple[str, dict[str, list]]:
     }
 
 
-def assert_polite(requests_by_register: dict[str, list], interval: float = INTERVAL) -> None:
+def assert_polite(
+    requests_by_register: dict[str, list], interval: float = INTERVAL, jitter: float = JITTER
+) -> None:
     """No register was asked faster than the interval: any k+1 of its requests (robots.txt
-    included) span at least k intervals, less JITTER for when each was logged."""
+    included) span at least k intervals, less `jitter` for when each was logged."""
     for register, requests in requests_by_register.items():
         arrivals = sorted(r.at for r in requests)
         for i, first in enumerate(arrivals):
             for k, later in enumerate(arrivals[i + 1 :], start=1):
-                assert later - first >= k * interval - JITTER, (register, i, k, later - first)
+                assert later - first >= k * interval - jitter, (register, i, k, later - first)
 
 
 def stored_events(main_db, watchlist_id: int) -> list[dict]:
@@ -240,8 +246,9 @@ def test_the_monitor_keeps_each_registers_politeness_interval(
     fake, environment, runner, main_db, monkeypatch
 ):
     """At an interval well above the fake's logging jitter, every gap between two requests
-    to one register is the interval (less JITTER), though all three are asked at once."""
-    monkeypatch.setenv("FINDER_REQUEST_INTERVAL", "0.25")
+    to one register is the interval (less what a busy machine adds to when a request is sent
+    and logged), though all three are asked at once."""
+    monkeypatch.setenv("FINDER_REQUEST_INTERVAL", str(SPACED))
     app = create_app({"TESTING": True, "SECRET_KEY": "test", **environment})
     key = apikeys.create(main_db, "Claims team", owner="Example Insurance")
     rows = [("hcpc", n) for n in HCPC[:10]] + [("gosc", n) for n in GOSC[:5]]
@@ -249,11 +256,9 @@ def test_the_monitor_keeps_each_registers_politeness_interval(
     with webhook_receiver() as receiver:
         make_watchlist(app.test_client(), key, "Panel", receiver.url, rows)
     output, asked = run_once(runner, fake)
-    assert "HCPC: 10 registrations watched, one check every 0.25 s" in output
+    assert "HCPC: 10 registrations watched, one check every 0.5 s" in output
     assert [len(asked[r]) for r in ("hcpc", "gosc", "gcc")] == [11, 11, 11]
-    assert_polite(asked, interval=0.25)
-    gaps = [b.at - a.at for a, b in zip(asked["hcpc"], asked["hcpc"][1:], strict=False)]
-    assert min(gaps) >= 0.25 - JITTER
+    assert_polite(asked, interval=SPACED, jitter=SPACED_JITTER)
     # The registers were asked side by side, not one after another: each register's first
     # request came before every register's last (an order, not a time: it holds under load).
     firsts = [min(r.at for r in asked[name]) for name in ("hcpc", "gosc", "gcc")]
