@@ -11,7 +11,13 @@ lookups, so they are written out below, each with its source:
   trusts: a council served by two trusts gets one row per trust, marked partial. No published
   lookup file was found; the rows are derived from the trusts' own descriptions of the areas
   they serve (see NI_SOURCE) and must be re-checked before they are relied on.
-- England: LAD only. ICB codes change too often (mergers from April 2026) to key anything on.
+- England: LAD -> Integrated Care Board(s), from finder/data/lad_icb.csv (ONS lookup of July
+  2022, see scripts/make_lad_icb_csv.py); a LAD whose neighbourhoods lie in two or three ICBs
+  gets one row per ICB, largest share first, marked partial. Nothing else is keyed on ICB codes:
+  they change (the mergers of 1 April 2026 are not in the source).
+- Community MSK services that cover part of an NHS area: the `msk_provider` rows of the research
+  table docs/research/selfref-2026-12-07/areas.csv, for the LADs they list; partial when the
+  row's name says it covers only "part of" a council.
 
     .venv/bin/python scripts/make_area_tables.py > finder/data/nhs_areas.csv
 """
@@ -40,7 +46,8 @@ NI_SOURCE = (
     "(https://southerntrust.hscni.net/about-us and others, see docs/self-referral.md) and the "
     "2015 council mergers; no published council-to-trust lookup was found"
 )
-ENGLAND_SOURCE = "LAD only: England's NHS areas (ICBs) change too often to key on"
+RESEARCH = Path(__file__).resolve().parent.parent / "docs" / "research" / "selfref-2026-12-07"
+RESEARCH_SOURCE = "research table docs/research/selfref-2026-12-07/areas.csv (row {})"
 
 SCOTTISH_BOARDS = {
     "S08000015": "NHS Ayrshire and Arran",
@@ -120,23 +127,60 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def rows_for(code: str, name: str, nation: str) -> list[list[str]]:
-    """The nhs_areas.csv rows of one LAD; exits when a devolved LAD has no mapping."""
+def read(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def england_icbs() -> dict[str, list[list[str]]]:
+    """LAD code -> [ICB code, ICB name, LSOA count, source], largest share first."""
+    shares: dict[str, dict[str, list]] = {}
+    for row in read(DATA / "lad_icb.csv"):
+        icb = shares.setdefault(row["lad_code"], {}).setdefault(
+            row["icb_code"], [row["icb_code"], row["icb_name"], 0, row["source"]]
+        )
+        icb[2] += int(row["lsoas"])
+    return {lad: sorted(icbs.values(), key=lambda i: (-i[2], i[0])) for lad, icbs in shares.items()}
+
+
+def msk_areas() -> dict[str, list[list[str]]]:
+    """LAD code -> rows for the community MSK service areas the research table lists."""
+    by_lad: dict[str, list[list[str]]] = {}
+    for row in read(RESEARCH / "areas.csv"):
+        if row["area_type"] != "msk_provider":
+            continue
+        partial = "yes" if "(part of" in row["area_name"] else "no"
+        for lad in filter(None, row["lad_codes"].split(";")):
+            by_lad.setdefault(lad, []).append(
+                ["msk_provider", "", row["area_name"], partial,
+                 RESEARCH_SOURCE.format(row["area_id"])]
+            )  # fmt: skip
+    return by_lad
+
+
+def rows_for(
+    code: str, name: str, nation: str, icbs: dict[str, list], msk: dict[str, list]
+) -> list[list[str]]:
+    """The nhs_areas.csv rows of one LAD; exits when a UK LAD has no mapping."""
+    extra = [[code, name, nation, *area] for area in msk.get(code, [])]
     if nation == "england":
-        return [[code, name, nation, "", "", "", "no", ENGLAND_SOURCE]]
+        mine = icbs.get(code) or sys.exit(f"No ICB for {code} {name}")
+        partial = "yes" if len(mine) > 1 else "no"
+        return [[code, name, nation, "icb", icb, icb_name, partial, source]
+                for icb, icb_name, _n, source in mine] + extra  # fmt: skip
     if nation == "scotland":
         board = SCOTLAND.get(code) or sys.exit(f"No NHS board for {code} {name}")
         return [[code, name, nation, "health_board", board, SCOTTISH_BOARDS[board], "no",
-                 SCOTLAND_SOURCE]]  # fmt: skip
+                 SCOTLAND_SOURCE], *extra]  # fmt: skip
     if nation == "wales":
         board = WALES.get(code) or sys.exit(f"No local health board for {code} {name}")
         return [[code, name, nation, "local_health_board", board, WELSH_BOARDS[board], "no",
-                 WALES_SOURCE]]  # fmt: skip
+                 WALES_SOURCE], *extra]  # fmt: skip
     if nation == "northern_ireland":
         trusts = NORTHERN_IRELAND.get(code) or sys.exit(f"No HSC trust for {code} {name}")
         partial = "yes" if len(trusts) > 1 else "no"
         return [[code, name, nation, "hsc_trust", "", trust, partial, NI_SOURCE]
-                for trust in trusts]  # fmt: skip
+                for trust in trusts] + extra  # fmt: skip
     return []  # the Channel Islands and the Isle of Man: not covered
 
 
@@ -145,8 +189,9 @@ def main() -> None:
         lads = list(csv.DictReader(f))
     out = csv.writer(sys.stdout, lineterminator="\n")
     out.writerow(COLUMNS)
+    icbs, msk = england_icbs(), msk_areas()
     for lad in lads:
-        out.writerows(rows_for(lad["code"], lad["name"], lad["nation"]))
+        out.writerows(rows_for(lad["code"], lad["name"], lad["nation"], icbs, msk))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from bs4 import BeautifulSoup
 
 from finder import selfref
+from finder.selfref import evidence
+from tests.test_selfref import research_row
 
 
 def texts(html: bytes, selector: str) -> list[str]:
@@ -23,8 +26,8 @@ def test_api_answers_with_area_services_fallback_caveat_and_red_flags(client):
     assert response.status_code == 200
     body = response.get_json()
     assert set(body) == {
-        "postcode", "area", "self_referral", "headline", "services", "fallback",
-        "gp_practice_caveat", "red_flags",
+        "postcode", "area", "self_referral", "headline", "headline_source", "services",
+        "fallback", "gp_practice_caveat", "red_flags",
     }  # fmt: skip
     assert body["area"] == {
         "lad": {"code": "S12000049", "name": "Glasgow City"},
@@ -35,11 +38,14 @@ def test_api_answers_with_area_services_fallback_caveat_and_red_flags(client):
              "name": "NHS Greater Glasgow and Clyde", "partial": False}
         ],
         "split_between_nhs_areas": False,
+        "postcode_district_rule": None,
     }  # fmt: skip
-    assert body["self_referral"] == "available"
-    assert [(s["id"], s["last_verified"]) for s in body["services"]] == [
-        ("nhsggc-msk-physio", "2026-11-28")
-    ]
+    row = research_row("hb-greater-glasgow-and-clyde")
+    assert body["self_referral"] == row["status"]
+    assert [
+        (s["id"], s["source_date"], s["read_on"], s["evidence_quote"]) for s in body["services"]
+    ] == [(row["area_id"], row["source_date"], row["read_on"], row["evidence_quote"])]
+    assert body["headline_source"] == row["area_id"]
     assert body["fallback"]["id"] == "fallback-scotland"
     assert body["gp_practice_caveat"] == selfref.GP_PRACTICE_CAVEAT
     assert body["red_flags"]["symptoms"] == selfref.RED_FLAG_SYMPTOMS
@@ -78,41 +84,45 @@ def test_the_page_asks_for_a_postcode(client):
     assert texts(response.data, ".selfref") == []
 
 
-def test_the_page_answers_for_a_split_northern_ireland_council(client):
+def test_the_page_for_newry_names_the_southern_trust_and_its_dated_evidence(client):
     response = client.get("/self-referral?postcode=BT34+1TN")
     assert response.status_code == 200
     html = response.data
     assert texts(html, ".selfref-area") == [
-        "BT34 1TN is in Newry, Mourne and Down, Northern Ireland. This council area is split "
-        "between Southern Health and Social Care Trust and South Eastern Health and Social Care "
-        "Trust: which one serves you depends on your address and GP practice."
+        "BT34 1TN is in Newry, Mourne and Down, Northern Ireland. Its health and social care "
+        "trust is Southern Health and Social Care Trust (the Newry part of the council area)."
     ]
-    assert texts(html, ".selfref-headline") == [
-        "In parts of Newry, Mourne and Down, or for some people, you can refer yourself to NHS "
-        "physiotherapy. Check the details below."
-    ]
+    row = research_row("hsct-southern")
+    assert texts(html, ".selfref-service h3")[0].startswith(
+        "Southern Health and Social Care Trust:"
+    )
+    dated = evidence.describe(row["source_date"])
+    assert texts(html, ".selfref-service .meta")[0].startswith(
+        f"Source {'dated ' + dated if dated else 'undated'}, read on "
+    )
+    assert texts(html, ".selfref-service .selfref-quote") == [f"“{row['evidence_quote']}”"]
     assert texts(html, ".selfref-caveat") == [selfref.GP_PRACTICE_CAVEAT]
-    assert texts(html, ".selfref-service h3") == [
-        "South Eastern Health and Social Care Trust: Physiotherapy self-referral"
-    ]
-    assert texts(html, ".selfref-service li") == [
-        "Fill in a form online",
-        "Print or pick up a paper form and post it",
-        "Fill in a form and hand it in at your GP practice",
-    ]
-    assert texts(html, ".selfref-service .meta") == [
-        "Last checked 28 November 2026, from a saved copy of the page ( where this information "
-        "came from )."
-    ]
     assert texts(html, ".selfref-red-flags li")[:3] == selfref.RED_FLAG_SYMPTOMS
     assert "contact your GP practice urgently" in texts(html, ".selfref-red-flags p")[0]
 
 
-def test_the_page_gives_england_the_fallback_advice(client):
-    html = client.get("/self-referral?postcode=M1+1AD").data
+def test_an_old_source_says_so_on_the_page(client):
+    row = research_row("hsct-south-eastern")
+    html = client.get("/self-referral?postcode=BT21+0EF").data
+    meta = texts(html, ".selfref-service .meta")[0]
+    old = evidence.strength(row["source_date"], dt.date.today()) == "old"
+    assert ("This source is more than 3 years old." in meta) is old
+    if old:
+        assert "May be out of date" in meta
+        assert not texts(html, ".selfref-headline")[0].startswith("Yes")
+
+
+def test_the_page_gives_a_council_without_evidence_the_fallback_advice(client):
+    html = client.get("/self-referral?postcode=LS1+4AP").data
     assert texts(html, ".selfref-service") == []
+    assert texts(html, ".selfref-headline")[0].startswith("Not known: we have not found a source")
     assert texts(html, ".selfref-fallback h3") == ["What you can do"]
-    assert texts(html, ".selfref-fallback p")[0].startswith("Many areas of England now let you")
+    assert texts(html, ".selfref-fallback p")[0].startswith("Many areas of England let you")
 
 
 @pytest.mark.parametrize(
@@ -143,17 +153,16 @@ def test_the_page_is_linked_from_every_page(client):
 def test_cli_answers_a_postcode_in_plain_text(runner):
     from finder.cli import cli
 
-    result = runner.invoke(cli, ["selfref", "LL53 7BE"])
+    result = runner.invoke(cli, ["selfref", "G1 1AB"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[:2] == [
-        "LL53 7BE: Gwynedd, Wales",
-        "NHS area: Betsi Cadwaladr University Health Board (local health board)",
+        "G1 1AB: Glasgow City, Scotland",
+        "NHS area: NHS Greater Glasgow and Clyde (NHS board)",
     ]
-    assert (
-        "Betsi Cadwaladr University Health Board: Self-referral to musculoskeletal "
-        "physiotherapy [available]" in lines
-    )
+    row = research_row("hb-greater-glasgow-and-clyde")
+    assert f"NHS Greater Glasgow and Clyde: {row['service_name']} [{row['status']}]" in lines
+    assert any(f"read on {row['read_on']}" in line for line in lines)
     assert "Get help urgently instead if you have back pain with:" in lines
     assert any(line.startswith("This answer is based on where you live.") for line in lines)
 
@@ -183,9 +192,10 @@ def test_cli_validate_passes_on_the_committed_data(runner):
 
     result = runner.invoke(cli, ["selfref", "validate"])
     assert result.exit_code == 0, result.output
+    services = sum(s.kind == "service" for s in selfref.dataset().services.values())
     assert result.output == (
-        "OK: all 361 UK local authorities (postcode table) have an answer; 4 services and "
-        "4 fallbacks checked.\n"
+        f"OK: all 361 UK local authorities (postcode table) have an answer; {services} services "
+        "and 4 fallbacks checked.\n"
     )
 
 
@@ -212,18 +222,19 @@ def test_cli_help_shows_examples(runner):
 def test_physiotherapy_search_results_show_the_self_referral_panel(client):
     html = client.get("/search?postcode=G1+1AB&profession=physiotherapist").data
     assert texts(html, ".selfref h2") == ["NHS physiotherapy self-referral near G1 1AB"]
+    row = research_row("hb-greater-glasgow-and-clyde")
     assert texts(html, ".selfref-service h3") == [
-        "NHS Greater Glasgow and Clyde: Self-referral to adult MSK physiotherapy"
+        f"NHS Greater Glasgow and Clyde: {row['service_name']}"
     ]
     assert texts(html, ".selfref-caveat") == [selfref.GP_PRACTICE_CAVEAT]
     assert texts(html, ".selfref-red-flags li")[:3] == selfref.RED_FLAG_SYMPTOMS
 
 
 def test_a_search_for_all_professions_shows_the_panel_too(client):
-    html = client.get("/search?postcode=M1+1AD").data
+    html = client.get("/search?postcode=LS1+4AP").data
     assert texts(html, ".selfref-headline") == [
-        "We do not know yet whether you can refer yourself to NHS physiotherapy in Manchester. "
-        "Your GP practice can tell you."
+        "Not known: we have not found a source that says whether you can refer yourself to NHS "
+        "physiotherapy in Leeds. Your GP practice can tell you."
     ]
 
 

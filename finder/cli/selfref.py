@@ -1,4 +1,4 @@
-"""`finder selfref PC [--json]` and `finder selfref validate`."""
+"""`finder selfref PC [--json]`, `finder selfref validate` and `finder selfref coverage`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def selfref_group() -> None:
         finder selfref "G1 1AB"
         finder selfref "G1 1AB" --json
         finder selfref validate
+        finder selfref coverage --json
     """
 
 
@@ -74,7 +75,7 @@ def describe(answer: dict) -> list[str]:
                 lines.append(f"  {label}: {service[key]}")
         if service["covers_part_of_area"]:
             lines.append("  Covers only part of this council area.")
-        lines.append(_wrap(service["eligibility"], "  "))
+        lines.append(_wrap(service["eligibility"] or "Who can use it: not recorded.", "  "))
         lines.append(_checked(service, "  "))
         lines.append("")
     fallback = answer["fallback"]
@@ -90,10 +91,13 @@ def describe(answer: dict) -> list[str]:
 
 
 def _checked(service: dict, indent: str) -> str:
+    dated = f"dated {service['source_date_text']}" if service["source_date_text"] else "undated"
+    old = " The source is more than 3 years old." if service["source_older_than_3_years"] else ""
     stale = " MAY BE OUT OF DATE." if service["stale"] else ""
+    quote = f'"{service["evidence_quote"]}" ' if service["evidence_quote"] else ""
     return _wrap(
-        f"Last checked {service['last_verified']} ({service['verified_from']}); source: "
-        f"{service['source_url']}.{stale}",
+        f"{quote}Source {dated}, read on {service['read_on']} ({service['verified_from']}): "
+        f"{service['source_url']}.{old}{stale}",
         indent,
     )
 
@@ -133,3 +137,21 @@ def _postcode_lads() -> tuple[dict[str, str], str]:
             con.close()
         return dict(rows), "postcode table"
     return {code: nation for code, _name, nation in areas.lad_rows()}, "lads.csv"
+
+
+@selfref_group.command(name="coverage")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def coverage(as_json: bool) -> None:
+    """Show, per nation and for the UK, the share of local authorities and of postcodes with a
+    known self-referral answer, and how old the sources behind them are.
+
+        finder selfref coverage
+    """
+    from finder.selfref import coverage as counting
+
+    with open_postcodes() as table:
+        figures = counting.coverage(counting.postcode_counts(table.db), today=dt.date.today())
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    click.echo("\n".join(counting.describe(figures)))

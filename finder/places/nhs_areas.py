@@ -1,9 +1,10 @@
 """The NHS area a local authority (LAD) lies in, from finder/data/nhs_areas.csv.
 
 Scottish councils nest in NHS boards and Welsh authorities in local health boards (one row
-each). Northern Ireland's councils do not nest in the five HSC trusts: a council served by two
-trusts has a row for each, marked partial. England stays at LAD level (no rows with an area),
-because ICB codes keep changing. scripts/make_area_tables.py writes the file.
+each). Northern Ireland's councils do not nest in the five HSC trusts, nor English LADs exactly
+in Integrated Care Boards (ICBs, July 2022 boundaries): a LAD served by two areas has a row for
+each, marked partial. A community MSK service covering part of an area adds an `msk_provider`
+row. scripts/make_area_tables.py writes the file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ TYPE_NAMES = {
     "health_board": "NHS board",
     "local_health_board": "local health board",
     "hsc_trust": "health and social care trust",
+    "icb": "integrated care board",
+    "msk_provider": "community MSK service area",
 }
 
 
@@ -61,6 +64,6 @@ def _by_lad() -> dict[str, list[NhsArea]]:
 
 
 def areas_for(lad_code: str) -> list[NhsArea]:
-    """The NHS areas of a LAD: one for Scotland and Wales, one or two for Northern Ireland, none
-    for England."""
+    """The NHS areas of a LAD: its board, trust or ICB (two or three where it is split), then
+    any community MSK service areas."""
     return list(_by_lad().get(lad_code, []))

@@ -1,9 +1,12 @@
 """NHS physiotherapy self-referral: can a person refer themselves where they live, and how?
 
 - `answers`: the curated services and the answer for a place;
+- `evidence`: how strong a claim is, from its source's date;
+- `coverage`: how much of the UK has a known answer;
 - `validate`: the checks the curated dataset must pass.
 """
 
+from finder.selfref import evidence
 from finder.selfref.answers import (
     DATA,
     GP_PRACTICE_CAVEAT,
@@ -27,5 +30,6 @@ __all__ = [
     "VERIFIED_FROM",
     "answer",
     "dataset",
+    "evidence",
     "validate",
 ]

@@ -1,8 +1,9 @@
 """Can I refer myself to NHS physiotherapy here? Answers by local authority (LAD).
 
 The data is curated, not fetched: finder/data/selfref_services.csv lists services (and one
-fallback row of honest general advice per nation), each with its source and the date it was
-last verified; finder/data/selfref_coverage.csv says which LADs each service covers.
+fallback row of general advice per nation), each with its source, the source's own date, the day
+it was read and a short evidence quote; finder/data/selfref_coverage.csv says which LADs each
+service covers. scripts/make_selfref_tables.py makes both from the research table;
 docs/self-referral.md says where every row came from and how to update them.
 
 Postcode -> LAD -> the services covering it, plus the nation's fallback advice, the GP-practice
@@ -16,8 +17,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from finder.places import areas, nhs_areas
+from finder.places import areas, nhs_areas, splits
 from finder.places.postcodes import Location
+from finder.selfref import evidence
 
 DATA = Path(__file__).parent.parent / "data"
 STALE_AFTER_DAYS = 180
@@ -63,6 +65,7 @@ class Service:
     id: str
     nation: str
     kind: str
+    area_type: str
     name: str
     provider: str
     status: str
@@ -73,12 +76,19 @@ class Service:
     needs_local_gp: str  # yes / no / unknown
     eligibility: str
     source_url: str
-    last_verified: dt.date
+    source_date: str  # the page's own date (YYYY, YYYY-MM or YYYY-MM-DD) or "undated"
+    read_on: dt.date  # when the page (a stored copy) was read
+    evidence_quote: str
     verified_from: str
     notes: str
 
+    def stale(self, today: dt.date) -> bool:
+        """Read too long ago, or resting on a source older than two years."""
+        strength = evidence.strength(self.source_date, today)
+        return (today - self.read_on).days > STALE_AFTER_DAYS or strength in ("older", "old")
+
     def to_dict(self, today: dt.date, partial_coverage: bool = False) -> dict:
-        age_days = (today - self.last_verified).days
+        strength = evidence.strength(self.source_date, today)
         return {
             "id": self.id,
             "name": self.name,
@@ -92,9 +102,15 @@ class Service:
             "needs_local_gp": self.needs_local_gp,
             "eligibility": self.eligibility,
             "source_url": self.source_url,
-            "last_verified": self.last_verified.isoformat(),
+            "source_date": self.source_date,
+            "source_date_text": evidence.describe(self.source_date),
+            "source_strength": strength,
+            "source_older_than_3_years": strength == "old",
+            "read_on": self.read_on.isoformat(),
+            "last_verified": self.read_on.isoformat(),
             "verified_from": self.verified_from,
-            "stale": age_days > STALE_AFTER_DAYS,
+            "evidence_quote": self.evidence_quote or None,
+            "stale": self.stale(today),
             "notes": self.notes or None,
         }
 
@@ -112,19 +128,24 @@ def parse_service(row: dict[str, str]) -> Service:
         if row.get(field) not in allowed:
             raise ValueError(f"{field} {row.get(field)!r} is not one of {', '.join(allowed)}")
     try:
-        verified = dt.date.fromisoformat(row.get("last_verified") or "")
+        read_on = dt.date.fromisoformat(row.get("read_on") or "")
     except ValueError:
-        raise ValueError(f"last_verified {row.get('last_verified')!r} is not a date") from None
+        raise ValueError(f"read_on {row.get('read_on')!r} is not a date") from None
+    source_date = row.get("source_date") or evidence.UNDATED
+    evidence.latest_day(source_date)  # raises ValueError naming a malformed date
     min_age = row.get("min_age") or ""
     if min_age and not min_age.isdigit():
         raise ValueError(f"min_age {min_age!r} is not a whole number")
     return Service(
-        id=row["id"], nation=row["nation"], kind=row["kind"], name=row["name"],
+        id=row["id"], nation=row["nation"], kind=row["kind"],
+        area_type=row.get("area_type") or "", name=row["name"],
         provider=row["provider"], status=row["status"], methods=methods,
         url=row.get("url") or None, phone=row.get("phone") or None,
         min_age=int(min_age) if min_age else None, needs_local_gp=row["needs_local_gp"],
         eligibility=row.get("eligibility") or "", source_url=row.get("source_url") or "",
-        last_verified=verified, verified_from=row["verified_from"], notes=row.get("notes") or "",
+        source_date=source_date, read_on=read_on,
+        evidence_quote=row.get("evidence_quote") or "", verified_from=row["verified_from"],
+        notes=row.get("notes") or "",
     )  # fmt: skip
 
 
@@ -136,17 +157,18 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 @dataclass(frozen=True)
 class Dataset:
     services: dict[str, Service]
-    coverage: dict[str, list[tuple[str, bool]]]  # LAD code -> [(service id, partial)]
+    # LAD code -> [(service id, partial, the NHS area through which it covers the LAD)]
+    coverage: dict[str, list[tuple[str, bool, str]]]
 
     @classmethod
     def load(cls, folder: Path = DATA) -> Dataset:
         services = {
             row["id"]: parse_service(row) for row in read_csv(folder / "selfref_services.csv")
         }
-        coverage: dict[str, list[tuple[str, bool]]] = {}
+        coverage: dict[str, list[tuple[str, bool, str]]] = {}
         for row in read_csv(folder / "selfref_coverage.csv"):
             coverage.setdefault(row["lad_code"], []).append(
-                (row["service_id"], row["partial"] == "yes")
+                (row["service_id"], row["partial"] == "yes", row.get("nhs_area") or "")
             )
         return cls(services, coverage)
 
@@ -183,17 +205,16 @@ def overall_status(matches: list[tuple[Service, bool]]) -> str:
     return "unknown"
 
 
-def headline(status: str, lad_name: str) -> str:
-    return {
-        "available": f"Yes: in {lad_name} you can refer yourself to NHS physiotherapy for "
-        "muscle, joint and back problems.",
-        "partial": f"In parts of {lad_name}, or for some people, you can refer yourself to NHS "
-        "physiotherapy. Check the details below.",
-        "not_available": f"As far as we know, you cannot refer yourself to NHS physiotherapy in "
-        f"{lad_name}: ask your GP practice to refer you.",
-        "unknown": f"We do not know yet whether you can refer yourself to NHS physiotherapy in "
-        f"{lad_name}. Your GP practice can tell you.",
-    }[status]
+def evidence_for(status: str, matches: list[tuple[Service, bool]]) -> Service | None:
+    """The service whose source the headline rests on: the newest source among those that
+    give the overall status (newest evidence wins)."""
+    wanted = ("available", "partial") if status == "partial" else (status,)
+    candidates = [s for s, _ in matches if s.status in wanted]
+    return max(
+        candidates,
+        key=lambda s: evidence.latest_day(s.source_date) or dt.date.min,
+        default=None,
+    )
 
 
 def answer(
@@ -202,13 +223,23 @@ def answer(
     """The self-referral answer for a looked-up postcode, as the API returns it."""
     data = data or dataset()
     today = today or dt.date.today()
-    matches = [
-        (data.services[service_id], partial)
-        for service_id, partial in data.coverage.get(location.lad_code, [])
-    ]
+    nhs = nhs_areas.areas_for(location.lad_code)
+    covering = data.coverage.get(location.lad_code, [])
+    district = splits.area_for(location.postcode, location.lad_code)
+    if district is not None:  # the postcode's district lies wholly in one of the LAD's areas
+        others = {a.name for a in nhs if a.type != "msk_provider"} - {district.nhs_area}
+        nhs = [a for a in nhs if a.type == "msk_provider" or a.name == district.nhs_area]
+        nhs = [nhs_areas.NhsArea(a.type, a.code, a.name, a.partial and a.type == "msk_provider")
+               for a in nhs]  # fmt: skip
+        covering = [
+            (sid, partial and via != district.nhs_area, via)
+            for sid, partial, via in covering
+            if via not in others
+        ]
+    matches = [(data.services[service_id], partial) for service_id, partial, _via in covering]
     matches.sort(key=lambda match: (match[1], STATUSES.index(match[0].status), match[0].name))
     status = overall_status(matches)
-    nhs = nhs_areas.areas_for(location.lad_code)
+    source = evidence_for(status, matches)
     return {
         "postcode": location.to_dict(),
         "area": {
@@ -216,10 +247,14 @@ def answer(
             "nation": location.nation,
             "nation_name": areas.NATION_NAMES[location.nation],
             "nhs_areas": [area.to_dict() for area in nhs],
-            "split_between_nhs_areas": len(nhs) > 1,
+            "split_between_nhs_areas": sum(a.type != "msk_provider" for a in nhs) > 1,
+            "postcode_district_rule": district.to_dict() if district else None,
         },
         "self_referral": status,
-        "headline": headline(status, location.lad_name),
+        "headline": evidence.headline(
+            status, location.lad_name, source.source_date if source else None, today
+        ),
+        "headline_source": source.id if source else None,
         "services": [service.to_dict(today, partial) for service, partial in matches],
         "fallback": data.fallback(location.nation).to_dict(today),
         "gp_practice_caveat": GP_PRACTICE_CAVEAT,

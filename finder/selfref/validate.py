@@ -7,12 +7,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from finder.places import areas, nhs_areas
+from finder.selfref import evidence
 from finder.selfref.answers import (
     DATA,
     Service,
     parse_service,
     read_csv,
 )
+
+MAX_QUOTE_WORDS = 25
 
 
 def well_formed_url(url: str) -> bool:
@@ -55,7 +58,7 @@ def validate(
 
 
 def _check_nhs_areas(folder: Path, lads: dict[str, str]) -> list[str]:
-    """Every UK LAD has a row in nhs_areas.csv; Scottish, Welsh and NI ones name their area."""
+    """Every UK LAD has a row in nhs_areas.csv naming its NHS area."""
     path = folder / "nhs_areas.csv"
     if not path.exists():
         return [f"{path.name} is missing: run scripts/make_area_tables.py"]
@@ -68,7 +71,7 @@ def _check_nhs_areas(folder: Path, lads: dict[str, str]) -> list[str]:
             continue
         if code not in named:
             problems.append(f"LAD {code} has no row in nhs_areas.csv")
-        elif nation != "england" and not named[code]:
+        elif not named[code]:
             problems.append(f"LAD {code} has no NHS area in nhs_areas.csv")
     return problems
 
@@ -87,22 +90,29 @@ def _check_service_row(
         problems.append(f"{where}: source_url {row['source_url']!r} is not a web address")
     if row.get("url") and not well_formed_url(row["url"]):
         problems.append(f"{where}: url {row['url']!r} is not a web address")
-    if not row.get("last_verified"):
-        problems.append(f"{where}: last_verified is missing")
+    if not row.get("read_on"):
+        problems.append(f"{where}: read_on is missing")
+    known = row.get("status") not in ("unknown", None)
+    if known and not row.get("source_date"):
+        problems.append(f"{where}: source_date is missing (the page's own date, or undated)")
+    quote_words = len((row.get("evidence_quote") or "").split())
+    if known and quote_words == 0:
+        problems.append(f"{where}: evidence_quote is missing")
+    elif quote_words > MAX_QUOTE_WORDS:
+        problems.append(
+            f"{where}: evidence_quote has {quote_words} words (at most {MAX_QUOTE_WORDS})"
+        )
     try:
         service = parse_service(row)
     except (ValueError, KeyError) as error:
-        if row.get("last_verified"):
+        if row.get("read_on"):
             problems.append(f"{where}: {error}")
         return problems
-    if service.last_verified > today:
-        problems.append(f"{where}: last_verified {service.last_verified} is in the future")
-    if (
-        service.kind == "service"
-        and service.status == "available"
-        and not (service.url or service.phone)
-    ):
-        problems.append(f"{where}: an available service needs a url or a phone number")
+    if service.read_on > today:
+        problems.append(f"{where}: read_on {service.read_on} is in the future")
+    source_day = evidence.latest_day(service.source_date)
+    if source_day is not None and source_day.year > today.year:
+        problems.append(f"{where}: source_date {service.source_date} is in the future")
     services[service.id] = service
     return problems
 
@@ -111,6 +121,10 @@ def _check_coverage(
     folder: Path, services: dict[str, Service], lads: dict[str, str], broken: set[str]
 ) -> list[str]:
     problems = []
+    area_names: dict[str, set[str]] = {}
+    if (folder / "nhs_areas.csv").exists():
+        for area in nhs_areas.read_rows(folder / "nhs_areas.csv"):
+            area_names.setdefault(area["lad_code"], set()).add(area["nhs_area_name"])
     seen: dict[str, dict[str, bool]] = {}  # LAD -> {service id: partial}
     for number, row in enumerate(read_csv(folder / "selfref_coverage.csv"), start=2):
         where = f"selfref_coverage.csv line {number}"
@@ -128,6 +142,9 @@ def _check_coverage(
             continue
         if lads[lad] != service.nation:
             problems.append(f"{where}: {service.id} is in {service.nation} but {lad} is not")
+        via = row.get("nhs_area") or ""
+        if via and via not in area_names.get(lad, set()):
+            problems.append(f"{where}: {lad} is not in the NHS area {via!r} (nhs_areas.csv)")
         if row.get("partial") not in ("yes", "no"):
             problems.append(f"{where}: partial must be yes or no, not {row.get('partial')!r}")
         if service.id in seen.setdefault(lad, {}):

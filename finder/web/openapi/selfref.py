@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from finder import selfref
+from finder.places import nhs_areas
 from finder.web.openapi import error_responses
 
 _SERVICE = {
     "type": "object",
-    "required": ["id", "name", "provider", "status", "source_url", "last_verified", "stale"],
+    "required": [
+        "id",
+        "name",
+        "provider",
+        "status",
+        "source_url",
+        "source_date",
+        "read_on",
+        "stale",
+    ],  # fmt: skip
     "properties": {
         "id": {"type": "string"},
         "name": {"type": "string"},
@@ -30,11 +40,29 @@ _SERVICE = {
         "needs_local_gp": {"type": "string", "enum": ["yes", "no", "unknown"]},
         "eligibility": {"type": "string"},
         "source_url": {"type": "string"},
-        "last_verified": {"type": "string", "format": "date"},
+        "source_date": {
+            "type": "string",
+            "description": "the source page's own date (YYYY, YYYY-MM or YYYY-MM-DD) or 'undated'",
+        },
+        "source_date_text": {"type": ["string", "null"], "example": "16 May 2024"},
+        "source_strength": {
+            "type": "string",
+            "enum": ["recent", "older", "old", "undated"],
+            "description": f"recent: within {selfref.evidence.RECENT_YEARS} years; old: more "
+            f"than {selfref.evidence.OLD_YEARS} years",
+        },
+        "source_older_than_3_years": {"type": "boolean"},
+        "read_on": {"type": "string", "format": "date", "description": "when it was read"},
+        "last_verified": {"type": "string", "format": "date", "description": "= read_on"},
         "verified_from": {"type": "string", "enum": list(selfref.VERIFIED_FROM)},
+        "evidence_quote": {
+            "type": ["string", "null"],
+            "description": "at most 25 words quoted from the source",
+        },
         "stale": {
             "type": "boolean",
-            "description": f"last_verified is more than {selfref.STALE_AFTER_DAYS} days ago",
+            "description": f"read more than {selfref.STALE_AFTER_DAYS} days ago, or the source "
+            f"is more than {selfref.evidence.RECENT_YEARS} years old",
         },
         "notes": {"type": ["string", "null"]},
     },
@@ -67,14 +95,15 @@ SCHEMAS = {
                     "nation_name": {"type": "string"},
                     "nhs_areas": {
                         "type": "array",
-                        "description": "NHS board (Scotland), local health board (Wales) or "
-                        "HSC trust(s) (Northern Ireland); empty for England",
+                        "description": "Integrated care board(s) (England), NHS board "
+                        "(Scotland), local health board (Wales) or HSC trust(s) (Northern "
+                        "Ireland), then any community MSK service area covering part of it",
                         "items": {
                             "type": "object",
                             "properties": {
                                 "type": {
                                     "type": "string",
-                                    "enum": ["health_board", "local_health_board", "hsc_trust"],
+                                    "enum": list(nhs_areas.TYPE_NAMES),
                                 },
                                 "type_name": {"type": "string"},
                                 "code": {"type": ["string", "null"]},
@@ -84,10 +113,20 @@ SCHEMAS = {
                         },
                     },
                     "split_between_nhs_areas": {"type": "boolean"},
+                    "postcode_district_rule": {
+                        "type": ["object", "null"],
+                        "description": "set when the postcode district settles which NHS "
+                        "area of a split council serves it (e.g. BT34: Southern Trust)",
+                    },
                 },
             },
             "self_referral": {"type": "string", "enum": list(selfref.STATUSES)},
-            "headline": {"type": "string"},
+            "headline": {
+                "type": "string",
+                "description": "'Yes' only on a recent dated source; 'Probably: a 2024 page "
+                "says…' on an older or undated one; 'Not known' without one",
+            },
+            "headline_source": {"type": ["string", "null"], "description": "a service id"},
             "services": {
                 "type": "array",
                 "items": {"$ref": "#/components/schemas/SelfReferralService"},
@@ -110,8 +149,9 @@ OPENAPI_PATHS = {
     "/self-referral": {
         "get": {
             "summary": "Can I refer myself to NHS physiotherapy near this postcode?",
-            "description": "The NHS area, the self-referral services covering it (with source "
-            "and last-verified date), the nation's fallback advice, the GP-practice caveat and "
+            "description": "The NHS area, the self-referral services covering it (with source, "
+            "the source's own date, the day it was read and a short quote), the nation's "
+            "fallback advice, the GP-practice caveat and "
             "red-flag advice. Eligibility usually follows the GP practice, not the address.",
             "parameters": [
                 {
