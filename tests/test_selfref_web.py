@@ -167,6 +167,18 @@ def test_cli_answers_a_postcode_in_plain_text(runner):
     assert any(line.startswith("This answer is based on where you live.") for line in lines)
 
 
+def test_cli_names_the_part_of_a_split_council_a_postcode_district_is_in(runner):
+    from finder.cli import cli
+
+    result = runner.invoke(cli, ["selfref", "BT34 1TN"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:2] == [
+        "BT34 1TN: Newry, Mourne and Down, Northern Ireland",
+        "NHS area: Southern Health and Social Care Trust (health and social care trust, for the "
+        "Newry part (BT34) of this council area)",
+    ]
+
+
 def test_cli_json_is_the_api_answer(runner, client):
     from finder.cli import cli
 

@@ -62,8 +62,11 @@ def describe(answer: dict) -> list[str]:
     """The answer as plain text lines for the terminal."""
     area = answer["area"]
     lines = [f"{answer['postcode']['postcode']}: {area['lad']['name']}, {area['nation_name']}"]
+    rule = area["postcode_district_rule"]
     for nhs in area["nhs_areas"]:
         part = ", for part of this council area" if nhs["partial"] else ""
+        if rule and nhs["name"] == rule["nhs_area"]:
+            part = f", for the {rule['post_town']} part ({rule['district']}) of this council area"
         lines.append(f"NHS area: {nhs['name']} ({nhs['type_name']}{part})")
     lines += ["", _wrap(answer["headline"]), ""]
     for service in answer["services"]:
