@@ -106,6 +106,15 @@ def test_the_page_for_newry_names_the_southern_trust_and_its_dated_evidence(clie
     assert "contact your GP practice urgently" in texts(html, ".selfref-red-flags p")[0]
 
 
+def test_the_page_names_the_icb_and_the_community_msk_area(client):
+    html = client.get("/self-referral?postcode=M1+1AD").data
+    assert texts(html, ".selfref-area") == [
+        "M1 1AD is in Manchester, England. Its integrated care board is NHS Greater Manchester "
+        "ICB. It is in the area of a community MSK service: Manchester community MSK "
+        "physiotherapy (Greater Manchester ICB)."
+    ]
+
+
 def test_an_old_source_says_so_on_the_page(client):
     row = research_row("hsct-south-eastern")
     html = client.get("/self-referral?postcode=BT21+0EF").data
