@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 from browser import assert_accessible, csp_violations
-from test_pages_search import load
+from test_pages_search import load, stamp
 
-from finder import create_app, db
-from finder.directory import demo
+from finder import create_app, db, directory
 
 pytestmark = pytest.mark.browser
 
@@ -157,11 +156,70 @@ def test_keyboard_users_can_skip_the_map(browser, live_server, leeds):
     assert browser.switch_to.active_element.get_attribute("id") == "about-statuses"
 
 
+FIRST_NAMES = ["Eilidh", "Dafydd", "Niamh", "Kasia", "Oluwaseun", "Priya", "Tomasz", "Zara"]
+LAST_NAMES = ["Fenwick", "Pryce", "Iqbal", "Garside", "Wardle", "Adeyemi", "Baird", "Carrick"]
+
+
 @pytest.fixture
-def busy(data_dir, postcode_db_path):
-    """The sample directory, and the postcode of a sample practice with a full page around it."""
+def busy(data_dir):
+    """A busy postcode as the sample directory makes them (sample data, so with its notice and
+    badges), made the same every run: 30 practices round LS1 4DY, most with one practitioner,
+    and the two nearest with three each, one of them out of date and one with conditions in
+    the register's words: the tallest cards a page shows first."""
     database = db.open_main(data_dir)
-    demo.load_sample(database, postcode_db_path, 3000, seed=5)
+    people, practices = [], []
+    for i in range(30):
+        staff = [("gosc", f"9{i:02d}{k}") for k in range(3 if i < 2 else 1)]
+        for register, number in staff:
+            person = f"{FIRST_NAMES[len(people) % 8]} {LAST_NAMES[len(people) // 8 % 8]}"
+            people.append((register, number, person))
+        practices.append((i, staff))
+    directory.upsert_practitioners(
+        database,
+        [
+            {
+                "register": r,
+                "registration_number": n,
+                "name": name,
+                "profession": "osteopath",
+                "source": directory.SAMPLE_SOURCE,
+            }
+            for r, n, name in people
+        ],
+    )
+    for i, staff in practices:
+        directory.upsert_practice(
+            database,
+            {
+                "key": f"sample:{i}",
+                "name": f"{['Castle', 'Orchard', 'Station'][i % 3]} Osteopathy Clinic",
+                "address": [f"{100 + i} Castle Hill", "Leeds"],
+                "postcode": "LS1 5EU",
+                "latitude": 53.7951 + i * 0.001,
+                "longitude": -1.5466,
+                "phone": "01632 960170",
+                "features": {"home_visits": True, "wheelchair_access": True, "languages": []},
+                "source": directory.SAMPLE_SOURCE,
+            },
+            staff,
+        )
+    states = [
+        ("registered", "Registered", 6),
+        ("registered", "Registered", 69),
+        ("restricted", "Conditions of practice order", 12),
+    ]
+    for k, (register, number, _) in enumerate(people):
+        outcome, words, days = states[k % 3] if k < 6 else states[0]
+        database["registrations"].insert(
+            {
+                "register": register,
+                "registration_number": number,
+                "outcome": outcome,
+                "status_raw": words,
+                "checked_at": stamp(days),
+                "source_url": f"https://register.example/{number}",
+            }
+        )
     database.close()
     return "LS1 4DY"
 
@@ -188,5 +246,6 @@ def test_a_phone_shows_at_least_two_whole_practice_cards_on_its_first_screen(
     width, height, cards = boxes
     assert (width, height) == (390, 844)
     assert len(cards) == 20  # a busy postcode: a full page
+    assert boxes[2][1][1] - boxes[2][1][0] > 200  # the three-practitioner cards come first
     whole = [top for top, bottom in cards if top >= 0 and bottom <= height]
     assert len(whole) >= 2, f"only {len(whole)} whole cards on the first screen: {cards[:3]}"

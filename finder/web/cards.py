@@ -45,7 +45,7 @@ BODY = """
   {people}"""
 SAMPLE = ' · <strong class="badge badge--unknown">Sample data</strong>'  # the page says more
 PHONE = """
-  <p class="phone">Phone: <a href="tel:{tel}">{phone}</a></p>"""
+  <p class="phone"><span class="phone-label">Phone: </span><a href="tel:{tel}">{phone}</a></p>"""
 FEATURES = """
   <p class="features">{features}</p>"""
 PERSON = """<li><span class="practitioner-name">{name}</span>, {profession}: \
