@@ -521,3 +521,22 @@ def test_the_vendored_map_library_is_the_version_package_json_asks_for():
     installed = root / "node_modules" / "leaflet" / "dist" / "leaflet.js"
     if installed.exists():  # after `make test` (npm ci): `make vendor` must have been run
         assert installed.read_bytes() == (vendored / "leaflet.js").read_bytes()
+
+
+def test_a_status_we_could_not_read_is_shown_in_the_registers_words(client, data_dir):
+    load(data_dir)
+    database = db.open_main(data_dir)
+    with database.conn:
+        database.execute(
+            "update registrations set outcome = 'unknown', status_raw = 'Under review' "
+            "where registration_number = '9123'"
+        )
+    database.close()
+    soup = page(client, "/search?postcode=LS6+2AB&miles=5")
+    assert texts(soup, ".results .practitioners li")[0] == (
+        "Ada Example , osteopath: Status unclear: “Under review” · GOsC 9123 · checked 3 days ago"
+    )
+    assert soup.select(".results a.registration")[0]["class"] == [
+        "registration",
+        "registration--unknown",
+    ]
