@@ -63,6 +63,18 @@ def test_every_sample_row_is_marked_and_every_number_is_made_up(runner, data_dir
     )
 
 
+def test_the_same_seed_gives_the_same_sample(runner, data_dir):
+    def sample():
+        assert runner.invoke(cli, ["demo", "--size", "60", "--seed", "4"]).exit_code == 0
+        made = rows(data_dir, "select name, postcode from practices order by name, postcode")
+        assert runner.invoke(cli, ["demo", "--remove"]).exit_code == 0
+        return made
+
+    first = sample()
+    assert len(first) == 60
+    assert sample() == first
+
+
 def test_demo_refuses_a_directory_that_has_data(runner):
     assert runner.invoke(cli, ["demo", "--size", "10"]).exit_code == 0
     again = runner.invoke(cli, ["demo", "--size", "10"])
@@ -155,7 +167,8 @@ def add_real_practice(data_dir) -> None:
         directory.upsert_practitioners(database, [REAL_PERSON])
         directory.upsert_practice(database, REAL_PRACTICE, [("gosc", "9123")])
         [(register, number)] = database.execute(
-            "select register, registration_number from practitioners "
+            "select register, registration_number from practitioners join registrations "
+            "using (register, registration_number) "
             "where source = 'sample' and register = 'hcpc' limit 1"
         ).fetchall()
         store.record_good_check(

@@ -104,11 +104,10 @@ def sample_postcodes(postcodes_path: Path, size: int, rng: random.Random) -> lis
 
     Keeps about three times `size` postcodes at random in one pass of SQLite (so the spread
     follows where people live), then draws from those in Python; repeats postcodes only when
-    the table is smaller than `size`. SQLite's random() is not seeded: the places differ from
-    one run to the next even with the same `seed`.
+    the table is smaller than `size`. The same `rng` state gives the same places.
     """
     with PostcodeTable(postcodes_path) as table:
-        rows = table.random_located(3 * size)
+        rows = table.random_located(3 * size, rng)
     by_nation: dict[str, list[tuple]] = {}
     for row in rows:
         by_nation.setdefault(areas.nation_of(row[3]), []).append(row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import re
 import sqlite3
 import time
@@ -139,20 +140,16 @@ class PostcodeTable:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def random_located(self, about: int) -> list[tuple[str, float, float, str]]:
-        """About `about` located postcodes (postcode, lat, lon, LAD) at random, in one pass, so
-        their spread follows where people live. SQLite's random() is not seeded."""
-        recorded = self.db.execute("select value from meta where key = 'postcodes'").fetchone()
-        total = int(
-            recorded[0]
-            if recorded
-            else self.db.execute("select count(*) from postcodes").fetchone()[0]
-        )
-        step = max(1, total // max(about, 1))
+    def random_located(self, about: int, rng: random.Random | None = None) -> list[tuple]:
+        """About `about` located (postcode, lat, lon, LAD) picked in one pass, so their spread
+        follows where people live; the same `rng` state picks the same ones (SQLite's random()
+        cannot be seeded, so the pick hashes the coordinates with an offset drawn from `rng`)."""
+        step = max(1, self.count() // max(about, 1))
         return self.db.execute(
             "select postcode, latitude, longitude, lad from postcodes where latitude is not null "
-            "and lad is not null and abs(random()) % ? = 0",
-            (step,),
+            "and lad is not null and (cast(abs(latitude) * 1000003 + abs(longitude) * 999983 "
+            "as integer) + ?) % ? = 0",
+            ((rng or random.Random()).randrange(step), step),
         ).fetchall()
 
     def lookup(self, text: str) -> Location:
@@ -226,7 +223,8 @@ class PostcodeTable:
 
     def count(self) -> int:
         """How many postcodes the table holds (recorded at build time: counting is slow)."""
-        return int(self.db.execute("select value from meta where key = 'postcodes'").fetchone()[0])
+        recorded = self.db.execute("select value from meta where key = 'postcodes'").fetchone()
+        return int((recorded or self.db.execute("select count(*) from postcodes").fetchone())[0])
 
 
 def _replace_note(location: Location, note: str) -> Location:
