@@ -96,6 +96,11 @@ def test_the_page_for_newry_names_the_southern_trust_and_its_dated_evidence(clie
     assert texts(html, ".selfref-service h3")[0].startswith(
         "Southern Health and Social Care Trust:"
     )
+    says = {"available": "takes self-referrals", "not_available": "does not take self-referrals",
+            "partial": "takes self-referrals from some people or in some places"}  # fmt: skip
+    assert texts(html, ".selfref-service p")[0] == (
+        f"What the source says: it {says[row['status']]}."
+    )
     dated = evidence.describe(row["source_date"])
     assert texts(html, ".selfref-service .meta")[0].startswith(
         f"Source {'dated ' + dated if dated else 'undated'}, read on "
