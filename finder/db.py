@@ -12,6 +12,7 @@ One way to get a handle in each context:
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import os
 from collections.abc import Iterator
@@ -137,8 +138,23 @@ def migration_sets() -> list:
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    for migrations in migration_sets():
-        migrations.apply(db)
+    """Bring the schema up to date. Processes starting together on a new folder (the service
+    and `finder replicate` under systemd) take turns, or both would add the same column: the
+    first applies the migrations, the others then find them applied."""
+    with _migration_turn(db):
+        for migrations in migration_sets():
+            migrations.apply(db)
+
+
+@contextmanager
+def _migration_turn(db: sqlite_utils.Database) -> Iterator[None]:
+    path = db.execute("pragma database_list").fetchone()[2]
+    if not path:  # in memory: no other process can see it
+        yield
+        return
+    with open(f"{path}.migrating", "a") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def open_main(data_dir: str | os.PathLike) -> sqlite_utils.Database:

@@ -29,14 +29,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for(condition, what: str, timeout: float = 30.0):
+def start(command: list[str], log: Path, env: dict) -> subprocess.Popen:
+    with log.open("wb") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_for(condition, what: str, logs: dict[str, Path], timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = condition()
         if found:
             return found
         time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    said = "\n".join(f"--- {name}:\n{path.read_text()[-3000:]}" for name, path in logs.items())
+    raise AssertionError(f"timed out waiting for {what}\n{said}")
 
 
 def answers(url: str) -> bool:
@@ -71,14 +77,14 @@ def test_a_restore_after_the_writer_is_killed_holds_every_acknowledged_check(
         "FINDER_SECRET_KEY": "test",
         "FINDER_CONTACT": "tests <tests@finder.example>",
     }
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
-    service = subprocess.Popen([FINDER, "serve", "--port", str(port)], **quiet)
-    replicator = subprocess.Popen([FINDER, "replicate"], **quiet)
+    logs = {name: tmp_path / f"{name}.log" for name in ("service", "replicator")}
+    service = start([FINDER, "serve", "--port", str(port)], logs["service"], env)
+    replicator = start([FINDER, "replicate"], logs["replicator"], env)
     base = f"http://127.0.0.1:{port}"
     acknowledged: list[tuple[float, str]] = []
     try:
-        wait_for(lambda: answers(f"{base}/healthz"), "the service")
-        wait_for(lambda: list(replica.rglob("*.ltx")), "Litestream's first snapshot")
+        wait_for(lambda: answers(f"{base}/healthz"), "the service", logs)
+        wait_for(lambda: list(replica.rglob("*.ltx")), "Litestream's first snapshot", logs)
         started = time.monotonic()
         for number in NUMBERS:
             url = f"{base}/api/v1/registrations/hcpc/{number}"
