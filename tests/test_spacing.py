@@ -16,7 +16,10 @@ from scrapers.errors import RegisterUnavailable
 from scrapers.http import PoliteSession
 from scrapers.spacing import MAX_AHEAD, SharedSpacing
 
-INTERVAL = 0.3
+INTERVAL = 0.5
+# How much a loaded machine may shift when a request is sent and logged: a single gap is
+# checked against the interval less this; whole spans, which shifts do not add up in, tightly.
+JITTER = 0.15
 
 
 def test_each_reservation_starts_an_interval_after_the_one_before(tmp_path):
@@ -60,15 +63,17 @@ def test_processes_sharing_a_data_folder_keep_the_interval_together(tmp_path):
 
     assert len(arrivals) == 8
     gaps = [later - earlier for earlier, later in pairwise(arrivals)]
-    assert min(gaps) >= INTERVAL - 0.05, gaps
+    assert min(gaps) >= INTERVAL - JITTER, gaps
+    assert arrivals[-1] - arrivals[0] >= 7 * INTERVAL - JITTER
 
 
 def test_without_the_shared_folder_two_processes_ask_closer_together(tmp_path):
     # The control: the test above would catch processes keeping the interval alone.
     arrivals = _arrivals_from_two_processes(tmp_path, shared=False)
 
-    gaps = [later - earlier for earlier, later in pairwise(arrivals)]
-    assert min(gaps) < INTERVAL * 0.7, gaps
+    # Each process spaces its own four (three intervals); together they do not space eight.
+    assert len(arrivals) == 8
+    assert arrivals[-1] - arrivals[0] < 5 * INTERVAL, arrivals
 
 
 def test_clients_share_the_data_folders_spacing_in_real_time_only(tmp_path):
