@@ -3,7 +3,6 @@ errors, and the summary."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from finder import times
 from finder.db import transaction
 from finder.errors import FinderError
 from finder.places.postcodes import PostcodeTable
+from finder.processlock import ProcessLock
 from finder.refresh.centres import Centre
 from finder.registrations import RegisterClients
 
@@ -57,38 +57,17 @@ class Options:
     on_saved: Callable[[str], None] | None = None
 
 
-class RefreshLock:
-    """Only one refresh at a time per data folder: an OS lock on a file (freed if we die)."""
+class RefreshLock(ProcessLock):
+    """Only one refresh at a time per data folder."""
 
     def __init__(self, data_dir: str | os.PathLike) -> None:
-        self.path = Path(data_dir) / "refresh.lock"
-        self._file = None
+        super().__init__(Path(data_dir) / "refresh.lock")
 
-    def __enter__(self) -> RefreshLock:
-        handle = open(self.path, "a+")  # noqa: SIM115 - held until __exit__
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise RefreshLocked(
-                f"Another refresh is running ({holder}): wait for it to finish, or stop it "
-                "and run `finder refresh --resume`."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {times.now_iso()}")
-        handle.flush()
-        self._file = handle
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._file is not None:
-            self._file.truncate(0)
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+    def busy(self, holder: str) -> RefreshLocked:
+        return RefreshLocked(
+            f"Another refresh is running ({holder}): wait for it to finish, or stop it "
+            "and run `finder refresh --resume`."
+        )
 
 
 def start_run(db: sqlite_utils.Database, registers: list[str]) -> int:

@@ -14,7 +14,6 @@ to webhooks from the main thread while the register threads work.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
@@ -27,6 +26,7 @@ import scrapers
 from finder import db as database
 from finder import times
 from finder.errors import FinderError
+from finder.processlock import ProcessLock
 from finder.registrations.clients import RegisterClients
 from finder.registrations.renewals import renewal_window
 from finder.vocabulary import REGISTER_NAMES, REGISTERS
@@ -44,38 +44,17 @@ class MonitorRunning(FinderError):
     status = 409
 
 
-class MonitorLock:
-    """One monitor at a time per data folder (two would check and deliver everything twice):
-    an OS lock on a file, freed if the process dies."""
+class MonitorLock(ProcessLock):
+    """One monitor at a time per data folder: two would check and deliver everything twice."""
 
     def __init__(self, data_dir: str | os.PathLike) -> None:
-        self.path = Path(data_dir).expanduser() / "watch.lock"
-        self._file = None
+        super().__init__(Path(data_dir).expanduser() / "watch.lock")
 
-    def __enter__(self) -> MonitorLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held until __exit__
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise MonitorRunning(
-                f"Another `finder watch run` is running ({holder}): it checks and delivers "
-                "for every watchlist, so this one has nothing to do."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}, started {times.now_iso()}\n")
-        handle.flush()
-        self._file = handle
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+    def busy(self, holder: str) -> MonitorRunning:
+        return MonitorRunning(
+            f"Another `finder watch run` is running ({holder}): it checks and delivers "
+            "for every watchlist, so this one has nothing to do."
+        )
 
 
 @dataclass(frozen=True)
