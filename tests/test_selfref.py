@@ -371,10 +371,25 @@ def test_the_selfref_table_script_reproduces_the_committed_tables(tmp_path):
         assert made == (selfref.DATA / name).read_text(encoding="utf-8"), name
 
 
+def test_the_icb_table_is_rebuilt_exactly_from_its_ons_source():
+    """lad_icb.csv is what scripts/make_lad_icb_csv.py makes of the ONS lookup committed in
+    tests/files/ons-lsoa11-icb22, so no hand edit can creep into England's NHS areas."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    made = subprocess.run(
+        [sys.executable, str(root / "scripts" / "make_lad_icb_csv.py"),
+         str(root / "tests" / "files" / "ons-lsoa11-icb22")],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert made == (selfref.DATA / "lad_icb.csv").read_text(encoding="utf-8")
+
+
 def test_every_english_lad_maps_to_the_icbs_of_the_ons_lookup():
-    """nhs_areas.csv against its source, lad_icb.csv (ONS LSOA11 -> SICBL -> ICB, July 2022):
-    each English LAD lists every ICB its neighbourhoods lie in, largest share first, and is
-    marked partial exactly when there is more than one."""
+    """nhs_areas.csv against lad_icb.csv (ONS LSOA11 -> SICBL -> ICB, July 2022, rebuilt from
+    the lookup itself by the test above): each English LAD lists every ICB its neighbourhoods
+    lie in, largest share first, and is marked partial exactly when there is more than one."""
     with open(selfref.DATA / "lad_icb.csv", newline="", encoding="utf-8") as f:
         lookup_rows = list(csv.DictReader(f))
     shares: dict[str, dict[str, int]] = {}
