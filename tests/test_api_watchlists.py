@@ -199,6 +199,7 @@ def test_events_are_paged_by_cursor_and_come_as_csv(client, keys, made, main_db)
     ("after=yesterday", "invalid_cursor"), ("after=99999999999999999999999", "invalid_cursor"),
     ("after=-1", "invalid_cursor"), ("since=last+week", "invalid_since"),
     ("limit=0", "invalid_limit"), ("limit=5000", "invalid_limit"),
+    ("limit=%C2%B2", "invalid_limit"), ("limit=%D9%A3", "invalid_limit"),  # "²" and "٣"
 ])  # fmt: skip
 def test_bad_event_queries_are_400_saying_why(client, keys, made, query, code):
     response = client.get(f"/api/v1/watchlists/{made['id']}/events?{query}",

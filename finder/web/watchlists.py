@@ -110,7 +110,8 @@ def _events(watchlist_id: str, *, as_csv: bool):
 
 def limit_param() -> int:
     value = request.args.get("limit", "100")
-    if not value.isdigit() or not 1 <= int(value) <= watch.MAX_EVENTS_PAGE:
+    # ASCII digits only: "²" and "٣" pass str.isdigit() but int() refuses them
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= watch.MAX_EVENTS_PAGE:
         raise InvalidInput(
             f"limit must be a whole number from 1 to {watch.MAX_EVENTS_PAGE}, not {value!r}.",
             code="invalid_limit",
