@@ -163,3 +163,10 @@ def test_a_timestamp_restores_the_database_as_it_was_then(runner, tmp_path, monk
         "then": ["Before Insurance"],
         "now": ["Before Insurance", "After Insurance"],
     }
+    # Litestream 0.5 finds no copy for a time after the replica's last write either: the
+    # message must not claim there is none before it, and must say how to get the newest.
+    later = datetime.now(UTC).replace(year=2099).isoformat()
+    result = runner.invoke(cli, ["restore", "--to", str(tmp_path / "later"), "--timestamp", later])
+    assert result.exit_code == 1
+    assert "at or before" not in result.output
+    assert "leave out --timestamp" in result.output

@@ -120,7 +120,12 @@ def restore(url: str, output: Path, timestamp: datetime | None = None) -> dict:
         lines = [line for line in done.stderr.splitlines() if line.strip()]
         reason = lines[-1].removeprefix("Error: ") if lines else f"exit status {done.returncode}"
         if "timestamp does not exist" in reason:
-            reason = "the replica holds no copy at or before that time"
+            # Litestream 0.5 says this for a time before the replica's first write and also
+            # for one after its last (a writer stopped since)
+            reason = (
+                "the replica has no copy for that time: it is before the replica's first "
+                "write or after its last one (for the newest copy, leave out --timestamp)"
+            )
         elif "no matching backup files" in reason:
             reason = f"the replica {url} holds no copy of finder.db yet"
         raise ReplicationError(f"Litestream could not restore: {reason}.")
