@@ -19,6 +19,8 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+from finder.errors import DataMissing
+
 KEY_FILE_NAME = "webhook-signing.key"
 SECRET_PREFIX = "whsec_"  # makes a leaked secret easy to recognise
 
@@ -34,17 +36,32 @@ def service_key(config: Mapping) -> bytes:
         return configured.encode("utf-8")
     path = Path(config["DATA_DIR"]).expanduser() / KEY_FILE_NAME
     try:
-        return path.read_bytes().strip()
+        return _read_key(path)
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(32).encode("ascii")
-    try:  # exclusive create: of two processes making it at once, one key wins
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
+    # Written whole under another name, then linked into place (which fails if it exists): a
+    # process starting at the same moment never reads a half-written, empty key.
+    draft = path.with_name(f"{KEY_FILE_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as file:
-        file.write(key)
+        file.write(secrets.token_urlsafe(32).encode("ascii"))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass  # of two processes making it at once, the first key linked wins
+    finally:
+        draft.unlink()
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> bytes:
+    key = path.read_bytes().strip()
+    if not key:  # HMAC with an empty key is a secret anyone with finder.db could work out
+        raise DataMissing(
+            f"The webhook signing key file {path} is empty: delete it to make a new one (every "
+            "webhook's secret then changes) or set FINDER_WEBHOOK_KEY."
+        )
     return key
 
 
