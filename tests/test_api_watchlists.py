@@ -193,6 +193,9 @@ def test_events_are_paged_by_cursor_and_come_as_csv(client, keys, made, main_db)
         assert rows[0]["conditions_after"] == "Suspended; see order"
         assert rows[0]["evidence_sha256"] == "ab" * 32
         assert response.headers["X-Next-Cursor"] == end
+    # No new events: still a CSV file a spreadsheet or csv.DictReader can read (its header)
+    none = client.get(f"{url}.csv?after={end}", headers=bearer(keys["acme"]))
+    assert none.get_data(as_text=True) == ",".join(watch.EVENT_CSV_COLUMNS) + "\r\n"
 
 
 @pytest.mark.parametrize("query, code", [

@@ -13,7 +13,6 @@ import click
 from finder import db, registrations, watch
 from finder.cli import cli, load_config
 from finder.logs import configure_logging
-from finder.registrations import write_csv
 from finder.watch import monitor
 
 
@@ -69,8 +68,7 @@ def events_command(name: str, owner: str | None, since: str | None, as_csv: bool
             if len(page) < watch.MAX_EVENTS_PAGE:
                 break
     if as_csv:
-        rows = [watch.flat_event(event) for event in found]
-        click.echo(write_csv(rows) if rows else ",".join(watch.EVENT_CSV_COLUMNS), nl=not rows)
+        click.echo(watch.events_csv(found), nl=False)
         return
     if not found:
         click.echo(f"No events for {watchlist['name']!r}" + (f" since {since}." if since else "."))

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from finder import times
 from finder.db import atomic
 from finder.errors import InvalidInput
+from finder.registrations.bulk import write_csv
 
 EVENT_KINDS = (
     "outcome_changed", "status_changed", "conditions_changed", "name_changed", "not_found",
@@ -223,6 +224,12 @@ def flat_event(event: Mapping) -> dict:
     for key in ("checked_at", "source_url", "evidence_sha256", "created_at"):
         row[key] = event[key]
     return {column: row[column] for column in CSV_COLUMNS}
+
+
+def events_csv(events: Iterable[Mapping]) -> str:
+    """Events as CSV text (CSV_COLUMNS), the header line even when there are none."""
+    rows = [flat_event(event) for event in events]
+    return write_csv(rows) if rows else ",".join(CSV_COLUMNS) + "\r\n"
 
 
 def events_page(

@@ -14,12 +14,11 @@ that does not exist. The OpenAPI description is finder.web.openapi.watchlists.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from finder import watch
 from finder.errors import InvalidInput
 from finder.web.auth import require_key_holder
-from finder.web.presenters import csv_download
 from finder.web.registrations_api import body_rows, wants_csv
 from finder.web.requests_db import get_db
 
@@ -100,8 +99,12 @@ def _events(watchlist_id: str, *, as_csv: bool):
         limit=limit_param(),
     )
     if as_csv:
-        response = csv_download([watch.flat_event(e) for e in page], f"watchlist-{watchlist['id']}-"
-                                "events.csv")  # fmt: skip
+        filename = f"watchlist-{watchlist['id']}-events.csv"
+        response = Response(
+            watch.events_csv(page),  # the header line even with no events
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
         if cursor:
             response.headers["X-Next-Cursor"] = cursor
         return response
