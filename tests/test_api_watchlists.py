@@ -76,7 +76,10 @@ def test_making_and_listing_watchlists(client, keys):
         "message"]  # fmt: skip
 
 
-@pytest.mark.parametrize("body", [None, [], {"name": ""}, {"name": 7}, {"name": "x" * 201}])
+@pytest.mark.parametrize("body", [
+    None, [], {"name": ""}, {"name": 7}, {"name": "x" * 201},
+    {"name": "Clinicians\x1b[2J"}, {"name": "a\x00b"}, {"name": "evil\u202etxt"},
+])  # fmt: skip
 def test_a_watchlist_needs_a_name(client, keys, body):
     response = client.post("/api/v1/watchlists", json=body, headers=bearer(keys["acme"]))
     assert response.status_code == 400

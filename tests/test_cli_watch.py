@@ -87,3 +87,16 @@ def test_a_name_two_owners_use_needs_the_owner(runner, main_db, data_dir, clinic
     assert result.exit_code == 1 and "say which with --owner" in result.output
     mine = runner.invoke(cli, ["watch", "events", "Clinicians", "--owner", "Acme Insurance"])
     assert mine.exit_code == 0, mine.output
+
+
+def test_names_from_an_upload_cannot_drive_the_operators_terminal(runner, main_db, clinicians):
+    """An API key holder chooses entry names: escape sequences must not reach the terminal."""
+    rows = [{"register": "hcpc", "registration_number": "PH900001",
+             "name": "Ellis\x1b]0;owned\x07 Example\u202e"}]  # fmt: skip
+    watch.replace_entries(main_db, "Acme Insurance", clinicians["id"], rows)
+    event(main_db, "Suspended", "2026-12-02T09:00:00Z")
+    result = runner.invoke(cli, ["watch", "events", "Clinicians"])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\u202e" not in result.output
+    assert "(Ellis\ufffd]0;owned\ufffd Example\ufffd)" in result.output

@@ -42,7 +42,8 @@ def list_command(owner: str | None) -> None:
     for item in found:
         hook = item["webhook_url"] or "no webhook"
         count = f"{item['entries']} {'entry' if item['entries'] == 1 else 'entries'}"
-        click.echo(f"{item['id']}\t{item['owner']}\t{item['name']}\t{count}\t{hook}")
+        fields = (item["id"], item["owner"], item["name"], count, hook)
+        click.echo("\t".join(printable(field) for field in fields))
 
 
 @watch_group.command(name="events")
@@ -74,7 +75,13 @@ def events_command(name: str, owner: str | None, since: str | None, as_csv: bool
         click.echo(f"No events for {watchlist['name']!r}" + (f" since {since}." if since else "."))
         return
     for event in found:
-        click.echo(_line(event))
+        click.echo(printable(_line(event)))
+
+
+def printable(value: object) -> str:
+    """Text safe to print: names come from API uploads and register pages, and a control or
+    bidi character in them could rewrite what the operator's terminal shows."""
+    return "".join(c if c.isprintable() else "\ufffd" for c in str(value))
 
 
 def _line(event: dict) -> str:

@@ -47,6 +47,11 @@ def create_watchlist(
             f"A watchlist needs a name of 1 to {MAX_NAME_LENGTH} characters.",
             code="invalid_name",
         )
+    if not name.isprintable():  # control or bidi characters would garble an operator's terminal
+        raise InvalidInput(
+            "A watchlist name may not hold control characters (tabs, line ends, escapes).",
+            code="invalid_name",
+        )
     salt = secret = None
     if webhook_url is not None and webhook_url != "":
         if not isinstance(webhook_url, str):
