@@ -84,6 +84,7 @@ def test_an_address_written_in_the_url_is_checked_too(url):
         ("", "The webhook URL is empty"),
         ("https://user:pw@hooks.example.com/", "may not hold a user name or password"),
         ("https://hooks.example.com:99999/", "is not a web address"),
+        ("https://hooks.example.com:0/", "is not a web address"),  # not quietly port 443
         ("https://hooks.example.com/a b", "without spaces"),
         ("https://unknown.example.com/", "could not be found"),
     ],

@@ -103,6 +103,8 @@ def check_webhook_url(
     try:
         parts = urlsplit(url)
         port = parts.port
+        if port == 0:  # no server listens there: refuse it rather than quietly use 443
+            raise ValueError("port 0")
     except ValueError:
         raise WebhookUrlRefused(f"{url!r} is not a web address.") from None
     host = (parts.hostname or "").rstrip(".")
