@@ -148,6 +148,11 @@ def test_a_bad_upload_says_which_rows_and_changes_nothing(client, keys, made):
     response = client.put(url, json=bad, headers=bearer(keys["acme"]))
     assert response.status_code == 422
     assert "row 3:" in response.get_json()["error"]["message"]
+    listed = client.put(url, json=[*ROWS, {"register": "hcpc", "registration_number": ["x"]}],
+                        headers=bearer(keys["acme"]))  # fmt: skip
+    message = listed.get_json()["error"]["message"]
+    assert "row 3: registration_number must be text" in message  # said once, not "row 3: Row 3:"
+    assert ".." not in message
     wrong_type = client.put(url, data="x", content_type="text/plain", headers=bearer(keys["acme"]))
     assert wrong_type.status_code == 415
     empty = client.put(url, data=b"", content_type="text/csv", headers=bearer(keys["acme"]))

@@ -153,7 +153,9 @@ def replace_entries(db: Database, owner: str, watchlist_id, rows: list) -> dict:
         try:
             key = row_key(row)
         except FinderError as error:
-            problems.append(f"row {line}: {error.message}")
+            # the row's own message may already say "Row 3: ..." and end in a full stop
+            said = error.message.removeprefix(f"Row {line}: ").rstrip(".")
+            problems.append(f"row {line}: {said}")
             continue
         if key in wanted:
             problems.append(f"row {line}: {key[0]} {key[1]} is already in an earlier row")
