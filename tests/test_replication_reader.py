@@ -147,6 +147,13 @@ def test_a_role_that_is_neither_writer_nor_reader_is_refused(tmp_path):
         create_app({"DATA_DIR": str(tmp_path), "ROLE": "leader"})
 
 
+@pytest.mark.parametrize("url", ["write.finder.example", "ftp://write.finder.example", "/"])
+def test_a_writer_address_that_is_no_web_address_is_refused_at_start(reader_app, url):
+    """A relative Location would send every check back to a reader: a redirect loop."""
+    with pytest.raises(ValueError, match="FINDER_WRITER_URL=.* is not valid"):
+        reader_app(WRITER_URL=url)
+
+
 def test_an_api_key_made_on_the_writer_works_on_the_reader(writer, reader_app, data_dir):
     db, config, push = writer
     key = apikeys.create(db, "Example Insurance")

@@ -4,6 +4,8 @@ writer address, a 503 says where such requests go. /healthz shows the copy's lag
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, current_app, redirect, request
 
 from finder.errors import FinderError
@@ -29,6 +31,13 @@ def is_reader() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    writer = str(app.config.get("WRITER_URL") or "")
+    if writer and (urlsplit(writer).scheme not in ("http", "https") or not urlsplit(writer).netloc):
+        # a relative Location would send each check back to a reader, round and round
+        raise ValueError(
+            f"FINDER_WRITER_URL={writer!r} is not valid: expected the writer's address, like "
+            "https://write.finder.example"
+        )
     app.before_request(_send_writes_to_the_writer)
 
 
