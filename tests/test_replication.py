@@ -92,6 +92,10 @@ def test_restore_from_an_empty_replica_or_at_a_bad_time_says_why(runner, tmp_pat
     bad = runner.invoke(cli, ["restore", "--to", str(tmp_path / "new"), "--timestamp", "Tuesday"])
     assert bad.exit_code == 1
     assert "--timestamp 'Tuesday' is not a time" in bad.output
+    # an empty value (a script's unset variable) is refused, not taken as "the newest copy"
+    blank = runner.invoke(cli, ["restore", "--to", str(tmp_path / "new"), "--timestamp", ""])
+    assert blank.exit_code == 1
+    assert "--timestamp '' is not a time" in blank.output
 
 
 def test_a_snapshot_restores_with_its_heartbeat_and_row_counts(runner, tmp_path, monkeypatch):

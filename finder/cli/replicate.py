@@ -57,11 +57,11 @@ def restore(folder: str, timestamp: str | None, follow: bool) -> None:
     """
     config = load_config()
     if follow:
-        if timestamp:
+        if timestamp is not None:
             raise click.UsageError("--follow keeps the newest copy: it takes no --timestamp.")
         _follow(config, folder)
         return
-    moment = replication.parse_timestamp(timestamp) if timestamp else None
+    moment = None if timestamp is None else replication.parse_timestamp(timestamp)
     restored = replication.restore_to(config, folder, moment)
     click.echo(f"Restored {restored.path} (Litestream transaction {restored.txid or '?'}).")
     click.echo("Integrity check: ok.")
