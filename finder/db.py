@@ -138,31 +138,21 @@ def migration_sets() -> list:
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema up to date. Processes starting together on a new folder (the service
-    and `finder replicate` under systemd) take turns, or both would add the same column: the
-    first applies the migrations, the others then find them applied."""
-    with _migration_turn(db):
-        for migrations in migration_sets():
-            migrations.apply(db)
-
-
-@contextmanager
-def _migration_turn(db: sqlite_utils.Database) -> Iterator[None]:
-    path = db.execute("pragma database_list").fetchone()[2]
-    if not path:  # in memory: no other process can see it
-        yield
-        return
-    with open(f"{path}.migrating", "a") as turn:
-        fcntl.flock(turn, fcntl.LOCK_EX)  # released when the file closes
-        yield
+    for migrations in migration_sets():
+        migrations.apply(db)
 
 
 def open_main(data_dir: str | os.PathLike) -> sqlite_utils.Database:
-    """The main database, migrated, making the data folder on first use."""
+    """The main database, migrated, making the data folder on first use. Processes starting
+    together on a new folder (the service and `finder replicate` under systemd) take turns at
+    the migrations, or both would add the same column: the first applies them, the others then
+    find them applied."""
     path = main_db_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     db = connect(path)
-    migrate(db)
+    with open(path.parent / "migrate.lock", "a") as turn:
+        fcntl.flock(turn, fcntl.LOCK_EX)  # released when the file closes
+        migrate(db)
     return db
 
 
