@@ -219,9 +219,7 @@ def practice(practice_id: int):
             distance = None  # a bad postcode in the link only costs the distance line
     page = _page_number(request.args.get("page"))
     back = _results_url(values, page) if values["postcode"] else None
-    people = cards.people_html(
-        cards.person_lines(hit.practitioners, request_base_urls(), cards.make_clock())
-    )
+    people = cards.people_html(hit.practitioner_rows, request_base_urls(), cards.make_clock())
     return render_template(
         "practice.html",
         hit=hit,
