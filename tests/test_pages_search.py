@@ -540,3 +540,35 @@ def test_a_status_we_could_not_read_is_shown_in_the_registers_words(client, data
         "registration",
         "registration--unknown",
     ]
+
+
+def test_markup_in_what_the_registers_and_imports_gave_is_shown_as_text(client, data_dir):
+    # Cards are made as strings (finder.web.cards), not by Jinja: every value must be escaped.
+    load(data_dir)
+    database = db.open_main(data_dir)
+    with database.conn:
+        database.execute(
+            "update practices set name = ?, phone = ? where name = 'Hyde Park Physiotherapy'",
+            ('<b>Park</b> & "Sons"', "0163<i>2</i>"),
+        )
+        database.execute(
+            "update practitioners set name = ? where registration_number = '04567'",
+            ("<script>x</script>",),
+        )
+        database.execute(
+            "update registrations set status_raw = ?, source_url = ? "
+            "where registration_number = '04567'",
+            ("<em>Conditions</em>", 'https://register.example/04567?a=1&b="2"'),
+        )
+    database.close()
+    soup = page(client, "/search?postcode=LS6+2AB&miles=5&profession=chiropractor")
+    card = soup.select_one(".results > li")
+    assert texts(card, ".practice-name") == ['<b>Park</b> & "Sons"']
+    assert texts(card, ".phone a") == ["0163<i>2</i>"]
+    assert not card.select("b, i, em, script")
+    for lines in (card, page(client, card.select_one(".practice-name a")["href"])):
+        line = lines.select_one(".practitioners li")
+        assert line.get_text(" ", strip=True).startswith(
+            "<script>x</script> , chiropractor: Registered with conditions: “<em>Conditions</em>”"
+        )
+        assert line.select_one("a")["href"] == 'https://register.example/04567?a=1&b="2"'
