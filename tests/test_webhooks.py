@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -266,3 +269,33 @@ def test_a_certificate_for_another_host_is_refused(main_db, data_dir, trust_test
     assert attempt.sent.status_code is None
     assert attempt.sent.error.startswith("could not connect: its certificate was not accepted")
     assert receiver.requests == []
+
+
+def test_a_receiver_trickling_its_answer_fails_at_the_timeout_for_the_whole_answer():
+    """Each byte comes well within the timeout, the whole answer does not: a socket timeout
+    alone would wait for all of it and call it delivered."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def trickle():
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 30\r\n\r\n")
+            with contextlib.suppress(OSError):  # the sender hung up: what we are testing
+                for _ in range(30):
+                    time.sleep(0.1)
+                    connection.sendall(b"x")
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    target = netguard.Target(
+        f"http://127.0.0.1:{port}/hook", "http", "127.0.0.1", port, "/hook", ("127.0.0.1",)
+    )
+    try:
+        sent = webhooks.post(target, b"{}", {"Content-Type": "application/json"}, timeout=0.5)
+    finally:
+        server.join(timeout=10)
+        listener.close()
+
+    assert sent == webhooks.Sent(None, "no whole answer within 0.5 s")

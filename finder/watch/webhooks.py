@@ -15,6 +15,7 @@ try (finder.watch.netguard) and the connection goes to the address just checked.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -22,6 +23,7 @@ import json
 import logging
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -204,7 +206,9 @@ def _log(attempt: Attempt) -> None:
 
 def post(target: netguard.Target, body: bytes, headers: Mapping[str, str], timeout: float) -> Sent:
     """POST `body` to the checked target, connecting only to its checked addresses (the
-    first that answers); no redirect is followed."""
+    first that answers); no redirect is followed. Once connected, the receiver has `timeout`
+    seconds in all to take the event and answer: a socket's own timeout counts each read
+    alone, so a receiver trickling its answer would hold the monitor for as long as it liked."""
     last_error = "no address to connect to"
     for address in target.addresses:
         connection = _connection(target, address, timeout)
@@ -214,16 +218,31 @@ def post(target: netguard.Target, body: bytes, headers: Mapping[str, str], timeo
             last_error = f"could not connect: {_describe(error, timeout)}"
             connection.close()
             continue
+        cut = threading.Event()
+        deadline = threading.Timer(timeout, _cut, (connection, cut))
+        deadline.start()
         try:
             connection.request("POST", target.path, body=body, headers=dict(headers))
             answer = connection.getresponse()
             answer.read(MAX_ANSWER_BYTES)
+            if cut.is_set():
+                return Sent(None, f"no whole answer within {timeout:g} s")
             return Sent(answer.status, None if 200 <= answer.status < 300 else _why(answer))
         except (OSError, http.client.HTTPException) as error:
+            if cut.is_set():
+                return Sent(None, f"no whole answer within {timeout:g} s")
             return Sent(None, f"no answer: {_describe(error, timeout)}")
         finally:
+            deadline.cancel()
             connection.close()
     return Sent(None, last_error)
+
+
+def _cut(connection: http.client.HTTPConnection, cut: threading.Event) -> None:
+    """End an exchange that has run out of time: the blocked read returns at once."""
+    cut.set()
+    with contextlib.suppress(AttributeError, OSError):  # already closed
+        connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _why(answer: http.client.HTTPResponse) -> str:
