@@ -149,9 +149,11 @@ def open_main(data_dir: str | os.PathLike) -> sqlite_utils.Database:
     find them applied."""
     path = main_db_path(data_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = connect(path)
+    # Turning a new file to WAL is in the turn too: SQLite answers "database is locked" at once
+    # to a second process switching the journal mode, without waiting out busy_timeout.
     with open(path.parent / "migrate.lock", "a") as turn:
         fcntl.flock(turn, fcntl.LOCK_EX)  # released when the file closes
+        db = connect(path)
         migrate(db)
     return db
 

@@ -13,7 +13,7 @@ PROCESSES = 4
 def test_processes_opening_a_new_folder_together_all_get_the_schema(tmp_path):
     expected = _schema_of(tmp_path / "alone")
     context = multiprocessing.get_context("fork")
-    for attempt in range(3):
+    for attempt in range(10):
         folder = tmp_path / f"together-{attempt}"
         start = context.Barrier(PROCESSES)
         workers = [
